@@ -1,0 +1,15 @@
+/* agent_filter: the seccomp filter the agent runs under (libseccomp). It
+ * denies, with EPERM, what would let an agent reach around the jail: new
+ * namespaces and setns, the mount family, pivot_root/chroot, ptrace and
+ * process_vm_*, bpf, perf_event_open, the keyctl family, kexec and modules,
+ * raw and packet sockets, netlink other than NETLINK_ROUTE, and the rest
+ * listed in the README. Load it last, after privileges are dropped. */
+#ifndef JAILINIT_AGENT_FILTER_H
+#define JAILINIT_AGENT_FILTER_H
+
+#include "../init/err.h"
+
+/* Requires no_new_privs (set by privdrop). Returns 0 or -1 with err. */
+int agent_filter_load(struct ji_err *err);
+
+#endif
