@@ -26,8 +26,10 @@ CFLAGS   := -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -DJAILINIT_VERSION='"$(VERSION)
 LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack
 
 include mk/deps.mk
+# Other mk/*.mk add their own targets (one file per concern).
+include $(filter-out mk/deps.mk,$(sort $(wildcard mk/*.mk)))
 
-.PHONY: all setup deps demo test unit integration bench profiles lint clean distclean
+.PHONY: all setup deps demo test unit integration tools bench profiles lint clean distclean
 all: $(BUILD)/jailinit
 
 $(BUILD)/jailinit: $(OBJS) $(DEPS_STAMP)
@@ -69,12 +71,26 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libjailinit-test.a
 	@mkdir -p $(dir $@)
 	$(TCC) $(TFLAGS) -I. -o $@ $< $(BUILD)/libjailinit-test.a $(TLIBS)
 
+# Test tools: each tests/tools/NAME.c becomes a static musl binary
+# $(BUILD)/tools/NAME, linked with jailinit's modules (not main), for
+# integration tests and benchmarks that need a small, exact program.
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+LIB_OBJS  := $(filter-out $(BUILD)/obj/init/main.o,$(OBJS))
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJS) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(DEPS_LIBS)
+
+tools: $(TOOL_BINS)
+
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 PYTEST ?= /usr/bin/python3 -m pytest
-integration: all
-	JAILINIT=$(abspath $(BUILD)/jailinit) $(PYTEST) -ra tests/integration $(PYTEST_ARGS)
+integration: all tools
+	BUILD_DIR=$(abspath $(BUILD)) \
+	  JAILINIT=$(abspath $(BUILD)/jailinit) $(PYTEST) -ra tests/integration $(PYTEST_ARGS)
 
 test: setup
 	$(MAKE) unit
