@@ -1,0 +1,155 @@
+/* startlat: start-up latency launcher for `make bench`.
+ *
+ *   startlat [-n RUNS] [-w WARMUP] [-v] -- COMMAND [ARG...]
+ *
+ * Each run: a pipe; t0 = CLOCK_MONOTONIC just before fork(); the child puts
+ * the pipe on its stdout (stderr to /dev/null unless -v) and execs COMMAND,
+ * which must eventually run `stamp` (tests/tools/stamp.c) with that stdout:
+ * stamp prints its own CLOCK_MONOTONIC. latency = stamp - t0, i.e. from
+ * fork+exec of the init to the agent running. total = the moment wait4()
+ * returns - t0 (the whole process, teardown included). wait4()'s rusage gives
+ * the peak RSS (max of the command and the children it reaped).
+ *
+ * Prints one JSON object: runs, failures, latency and total medians /
+ * percentiles in ns, peak RSS in KiB (median over runs). Exit 0 when at least
+ * half the runs produced a stamp and exited 0, else 1 (with the first
+ * failure's exit status in the JSON). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec;
+}
+
+static int cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static unsigned long long pct(unsigned long long *v, int n, int p)
+{
+	if (n <= 0)
+		return 0;
+	qsort(v, (size_t)n, sizeof(*v), cmp_ull);
+	if (p == 50 && n % 2 == 0)
+		return (v[n / 2 - 1] + v[n / 2]) / 2;
+	return v[(long)(n - 1) * p / 100];
+}
+
+/* One run; returns 0 with *lat, *tot, *rss filled, or -1 (*status set). */
+static int one(char **argv, int verbose, unsigned long long *lat, unsigned long long *tot,
+	       unsigned long long *rss, int *status)
+{
+	int fds[2];
+	char buf[128];
+	size_t len = 0;
+	ssize_t r;
+	unsigned long long t0, stamp = 0;
+	struct rusage ru;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return perror("pipe"), -1;
+	t0 = now_ns();
+	pid = fork();
+	if (pid < 0)
+		return perror("fork"), -1;
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		if (!verbose) {
+			int nul = open("/dev/null", O_WRONLY);
+
+			if (nul >= 0)
+				dup2(nul, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((r = read(fds[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)r;
+		if (len >= sizeof(buf) - 1)
+			break;
+	}
+	close(fds[0]);
+	while (wait4(pid, status, 0, &ru) < 0 && errno == EINTR)
+		;
+	*tot = now_ns() - t0;
+	buf[len] = 0;
+	stamp = strtoull(buf, NULL, 10);
+	if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0 || stamp < t0)
+		return -1;
+	*lat = stamp - t0;
+	*rss = (unsigned long long)ru.ru_maxrss;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int runs = 200, warm = 10, verbose = 0, opt, i, n = 0, fails = 0, first_status = 0;
+	unsigned long long *lat, *tot, *rss;
+
+	while ((opt = getopt(argc, argv, "+n:w:v")) != -1) {
+		switch (opt) {
+		case 'n': runs = atoi(optarg); break;
+		case 'w': warm = atoi(optarg); break;
+		case 'v': verbose = 1; break;
+		default:
+			fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-v] -- COMMAND [ARG...]\n");
+			return 64;
+		}
+	}
+	if (optind >= argc || runs < 1 || warm < 0) {
+		fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-v] -- COMMAND [ARG...]\n");
+		return 64;
+	}
+	lat = calloc((size_t)runs, sizeof(*lat));
+	tot = calloc((size_t)runs, sizeof(*tot));
+	rss = calloc((size_t)runs, sizeof(*rss));
+	if (!lat || !tot || !rss)
+		return perror("calloc"), 1;
+	for (i = 0; i < warm + runs; i++) {
+		unsigned long long l, t, m;
+		int st = 0;
+
+		if (one(argv + optind, verbose, &l, &t, &m, &st) < 0) {
+			if (!fails++)
+				first_status = st;
+			if (fails >= 5 && n == 0)
+				break; /* it does not work at all: stop early */
+			continue;
+		}
+		if (i < warm)
+			continue;
+		lat[n] = l;
+		tot[n] = t;
+		rss[n] = m;
+		n++;
+	}
+	printf("{\"runs\": %d, \"failures\": %d, \"first_status\": %d, "
+	       "\"lat_min\": %llu, \"lat_p10\": %llu, \"lat_med\": %llu, \"lat_p90\": %llu, "
+	       "\"tot_p10\": %llu, \"tot_med\": %llu, \"tot_p90\": %llu, \"maxrss_kb\": %llu}\n",
+	       n, fails, first_status,
+	       pct(lat, n, 0), pct(lat, n, 10), pct(lat, n, 50), pct(lat, n, 90),
+	       pct(tot, n, 10), pct(tot, n, 50), pct(tot, n, 90), pct(rss, n, 50));
+	return n * 2 >= runs ? 0 : 1;
+}
