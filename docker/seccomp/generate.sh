@@ -1,0 +1,106 @@
+#!/bin/sh
+# Seccomp profiles for Docker users of jailinit, made from a base Docker
+# profile with jq.
+#
+#   sh docker/seccomp/generate.sh [-o OUTDIR] [BASE.json]     (make profiles)
+#
+# BASE defaults to the default profile of Debian's docker.io, taken from the
+# golang-github-docker-docker-dev package (version pinned below) with
+# `apt-get download` + `dpkg -x` into build/seccomp-base/ (never installed,
+# never committed). Writes into OUTDIR (default docker/seccomp/):
+#
+#   jailinit-seed.json             the base plus clone allowed outright (what
+#                                  the seed documentation asks for)
+#   jailinit-least-privilege.json  the base plus clone allowed only when its
+#                                  namespace bits are exactly jailinit's:
+#                                  NEWUSER|NEWNET|NEWPID|NEWUTS|NEWIPC, or
+#                                  NEWUSER|NEWNET (the fallback when the
+#                                  runtime refuses PID/UTS/IPC); nothing else.
+#
+# The new rules follow the base's own clone rules (SCMP_CMP_MASKED_EQ on the
+# flags argument, index 0, and index 1 on s390/s390x) and are inserted right
+# after them; the rest of the base is copied unchanged, in its own order, so
+# the output is deterministic and a diff against the base shows only them.
+set -eu
+
+DEB_PKG=golang-github-docker-docker-dev
+DEB_VERSION=${JI_SECCOMP_BASE_VERSION:-20.10.24+dfsg1-1+deb12u1}
+DEB_PATH=usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json
+
+cd "$(dirname "$0")/../.."
+out=docker/seccomp
+if [ "${1:-}" = "-o" ]; then out=$2; shift 2; fi
+[ $# -le 1 ] || { echo "usage: $0 [-o OUTDIR] [BASE.json]" >&2; exit 64; }
+command -v jq >/dev/null || { echo "generate.sh: jq is missing (make setup)" >&2; exit 69; }
+
+if [ $# -eq 1 ]; then
+	base=$1
+	origin="base profile $(basename "$base")"
+else
+	cache=build/seccomp-base/$DEB_VERSION
+	base=$cache/default.json
+	origin="Debian docker.io $DEB_VERSION default profile"
+	if [ ! -s "$base" ]; then
+		mkdir -p build/seccomp-base
+		tmp=$(mktemp -d build/seccomp-base/.dl.XXXXXX)
+		trap 'rm -rf "$tmp"' EXIT
+		# apt drops privileges to _apt and needs a directory it may write.
+		chmod 0777 "$tmp"
+		(cd "$tmp" && apt-get download -q "$DEB_PKG=$DEB_VERSION") >&2 || {
+			echo "generate.sh: cannot download $DEB_PKG=$DEB_VERSION;" \
+				"set JI_SECCOMP_BASE_VERSION or pass a base profile" >&2
+			exit 69
+		}
+		dpkg -x "$tmp"/*.deb "$tmp/x"
+		mkdir -p "$tmp/out"
+		cp "$tmp/x/$DEB_PATH" "$tmp/out/default.json"
+		rm -rf "$cache"
+		mv "$tmp/out" "$cache" 2>/dev/null || [ -s "$base" ]  # lost a race: fine
+	fi
+fi
+[ -s "$base" ] || { echo "generate.sh: no base profile at $base" >&2; exit 66; }
+
+mkdir -p "$out"
+
+# The rules to add go right after the base's last clone rule.
+# $rules: the new entries, already in the base's style.
+add_rules() {
+	jq --tab --argjson rules "$1" '
+		(.syscalls | map(.names | index("clone") != null) | rindex(true)) as $at
+		| if $at == null then error("base profile has no clone rule") else . end
+		| .syscalls = .syscalls[0:$at + 1] + $rules + .syscalls[$at + 1:]
+	' "$base"
+}
+
+# SCMP_CMP_MASKED_EQ: (arg & value) == valueTwo.
+NSMASK=2114060288   # 0x7E020000 NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
+JAIL_FULL=2080374784 # 0x7C000000 NEWUSER|NEWNET|NEWPID|NEWUTS|NEWIPC
+JAIL_MIN=1342177280  # 0x50000000 NEWUSER|NEWNET
+
+seed=$(jq -n --arg o "$origin" '[{
+	names: ["clone"], action: "SCMP_ACT_ALLOW", args: [],
+	comment: ("jailinit seed profile: clone allowed with any flags (generate.sh, from the " + $o + ")"),
+	includes: {}, excludes: {}
+}]')
+
+least=$(jq -n --arg o "$origin" --argjson mask $NSMASK \
+	--argjson full $JAIL_FULL --argjson min $JAIL_MIN '
+	def rule($idx; $val; $what; $arch):
+		{ names: ["clone"], action: "SCMP_ACT_ALLOW",
+		  args: [{ index: $idx, value: $mask, valueTwo: $val, op: "SCMP_CMP_MASKED_EQ" }],
+		  comment: ("jailinit: clone with exactly " + $what + " of the namespace flags"
+		            + (if $arch then ", s390 parameter ordering" else "" end)
+		            + " (generate.sh, from the " + $o + ")"),
+		  includes: (if $arch then { arches: ["s390", "s390x"] } else {} end),
+		  excludes: (if $arch then { caps: ["CAP_SYS_ADMIN"] }
+		             else { caps: ["CAP_SYS_ADMIN"], arches: ["s390", "s390x"] } end) };
+	[ rule(0; $full; "NEWUSER|NEWNET|NEWPID|NEWUTS|NEWIPC"; false),
+	  rule(1; $full; "NEWUSER|NEWNET|NEWPID|NEWUTS|NEWIPC"; true),
+	  rule(0; $min; "NEWUSER|NEWNET"; false),
+	  rule(1; $min; "NEWUSER|NEWNET"; true) ]')
+
+add_rules "$seed" > "$out/.jailinit-seed.json.tmp"
+add_rules "$least" > "$out/.jailinit-least-privilege.json.tmp"
+mv "$out/.jailinit-seed.json.tmp" "$out/jailinit-seed.json"
+mv "$out/.jailinit-least-privilege.json.tmp" "$out/jailinit-least-privilege.json"
+echo "wrote $out/jailinit-seed.json $out/jailinit-least-privilege.json ($origin)"
