@@ -1,6 +1,6 @@
 /* startlat: start-up latency launcher for `make bench`.
  *
- *   startlat [-n RUNS] [-w WARMUP] [-v] -- COMMAND [ARG...]
+ *   startlat [-n RUNS] [-w WARMUP] [-r] [-v] -- COMMAND [ARG...]
  *
  * Each run: a pipe; t0 = CLOCK_MONOTONIC just before fork(); the child puts
  * the pipe on its stdout (stderr to /dev/null unless -v) and execs COMMAND,
@@ -13,7 +13,10 @@
  * Prints one JSON object: runs, failures, latency and total medians /
  * percentiles in ns, peak RSS in KiB (median over runs). Exit 0 when at least
  * half the runs produced a stamp and exited 0, else 1 (with the first
- * failure's exit status in the JSON). */
+ * failure's wait status in the JSON). With -r, instead of the summary, one
+ * line per measured run: "LAT_NS TOT_NS RSS_KB", or "fail WAITSTATUS"
+ * (bench/bench.py interleaves rounds of several commands and takes the
+ * medians itself). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -105,21 +108,22 @@ static int one(char **argv, int verbose, unsigned long long *lat, unsigned long 
 
 int main(int argc, char **argv)
 {
-	int runs = 200, warm = 10, verbose = 0, opt, i, n = 0, fails = 0, first_status = 0;
+	int runs = 200, warm = 10, verbose = 0, raw = 0, opt, i, n = 0, fails = 0, first_status = 0;
 	unsigned long long *lat, *tot, *rss;
 
-	while ((opt = getopt(argc, argv, "+n:w:v")) != -1) {
+	while ((opt = getopt(argc, argv, "+n:w:rv")) != -1) {
 		switch (opt) {
 		case 'n': runs = atoi(optarg); break;
 		case 'w': warm = atoi(optarg); break;
+		case 'r': raw = 1; break;
 		case 'v': verbose = 1; break;
 		default:
-			fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-v] -- COMMAND [ARG...]\n");
+			fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-v] -- COMMAND [ARG...]\n");
 			return 64;
 		}
 	}
 	if (optind >= argc || runs < 1 || warm < 0) {
-		fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-v] -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-v] -- COMMAND [ARG...]\n");
 		return 64;
 	}
 	lat = calloc((size_t)runs, sizeof(*lat));
@@ -132,6 +136,8 @@ int main(int argc, char **argv)
 		int st = 0;
 
 		if (one(argv + optind, verbose, &l, &t, &m, &st) < 0) {
+			if (raw && i >= warm)
+				printf("fail %d\n", st);
 			if (!fails++)
 				first_status = st;
 			if (fails >= 5 && n == 0)
@@ -140,11 +146,15 @@ int main(int argc, char **argv)
 		}
 		if (i < warm)
 			continue;
+		if (raw)
+			printf("%llu %llu %llu\n", l, t, m);
 		lat[n] = l;
 		tot[n] = t;
 		rss[n] = m;
 		n++;
 	}
+	if (raw)
+		return n * 2 >= runs ? 0 : 1;
 	printf("{\"runs\": %d, \"failures\": %d, \"first_status\": %d, "
 	       "\"lat_min\": %llu, \"lat_p10\": %llu, \"lat_med\": %llu, \"lat_p90\": %llu, "
 	       "\"tot_p10\": %llu, \"tot_med\": %llu, \"tot_p90\": %llu, \"maxrss_kb\": %llu}\n",

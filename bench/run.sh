@@ -1,0 +1,38 @@
+#!/bin/sh
+# make bench: sh bench/run.sh /abs/path/to/jailinit
+#
+# Whole-process benchmarks of jailinit against tini, tini-static, dumb-init,
+# catatonit, `unshare -Urn` and the exec way (bench/exec-way.sh); see
+# docs/benchmarks.md. Prints one markdown report and saves it as bench.md
+# beside the binary (BENCH_OUT overrides). Needs root (PID and network
+# namespaces); the jail part runs in a network namespace of its own.
+# The tools (stamp, startlat, orphans) are taken from the tools dir beside
+# the binary ($(dirname jailinit)/tools, what `make tools` builds); missing
+# ones are built there with musl-gcc (they need nothing of jailinit).
+set -eu
+
+ji=${1:?usage: sh bench/run.sh /abs/path/to/jailinit}
+case $ji in /*) ;; *) ji=$(pwd)/$ji ;; esac
+[ -x "$ji" ] || { echo "bench: $ji: not an executable" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (PID and network namespaces)" >&2; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+tools=$(dirname "$ji")/tools
+out=${BENCH_OUT:-$(dirname "$ji")/bench.md}
+
+missing=
+for c in hyperfine tini tini-static dumb-init catatonit strace unshare nsenter ip nft iptables musl-gcc /usr/bin/time /usr/bin/python3; do
+	command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+done
+[ -z "$missing" ] || { echo "bench: missing:$missing (make setup installs them)" >&2; exit 1; }
+
+mkdir -p "$tools"
+for t in stamp startlat orphans; do
+	src=$root/tests/tools/$t.c
+	if [ ! -x "$tools/$t" ] || [ "$src" -nt "$tools/$t" ]; then
+		echo "bench: building $tools/$t" >&2
+		musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -s -o "$tools/$t" "$src"
+	fi
+done
+
+exec /usr/bin/python3 "$here/bench.py" "$ji" "$tools" "$out"
