@@ -3,6 +3,7 @@
 #include "rtnl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <net/if.h>
 #include <linux/if_addr.h>
@@ -137,8 +138,13 @@ int rtnl_veth_create(struct nl_sock *s, const char *name, const char *peer_name,
 	nl_nest_end(&r.b, peer);
 	nl_nest_end(&r.b, data);
 	nl_nest_end(&r.b, linkinfo);
-	if (nl_request(s, &r.b, link_reply_cb, &lr, step, err) < 0)
-		return ji_context(err, name);
+	if (nl_request(s, &r.b, link_reply_cb, &lr, step, err) < 0) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "%s, peer %s in the netns of pid %d", name, peer_name,
+			 (int)peer_ns_pid);
+		return ji_context(err, what);
+	}
 	if (lr.ifindex > 0)
 		return lr.ifindex;
 	/* a kernel that does not echo new links: ask */
