@@ -1,0 +1,172 @@
+/* log: jailinit's own messages on stderr (see log.h). Each message is built
+ * on the stack and written with one write(2): lines from the init, a forked
+ * child and the jail's inner never interleave mid-line, and nothing is
+ * buffered that a fork could duplicate. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static enum log_format log_fmt = LOG_TEXT;
+static int log_verbosity = 0;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug", "trace" };
+
+void log_setup(enum log_format format, int verbosity)
+{
+	log_fmt = format;
+	log_verbosity = verbosity;
+}
+
+int log_enabled(enum log_level level)
+{
+	return (int)level <= (int)LOG_WARN + log_verbosity;
+}
+
+struct buf {
+	char data[1024];
+	size_t len;
+};
+
+static void put_raw(struct buf *b, const char *s, size_t n)
+{
+	/* Keep one byte for the newline that ends every message. */
+	size_t room = sizeof(b->data) - 1 - b->len;
+
+	if (n > room)
+		n = room;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+	put_raw(b, s, strlen(s));
+}
+
+static void put_json_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6];
+
+	put_raw(b, "\"", 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			put_raw(b, esc, 2);
+		} else if (c == '\n') {
+			put_raw(b, "\\n", 2);
+		} else if (c == '\t') {
+			put_raw(b, "\\t", 2);
+		} else if (c < 0x20) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			put_raw(b, esc, 6);
+		} else {
+			put_raw(b, (const char *)&c, 1);
+		}
+	}
+	put_raw(b, "\"", 1);
+}
+
+static void emit(struct buf *b)
+{
+	size_t off = 0;
+
+	b->data[b->len++] = '\n';
+	/* stderr may be closed or a full pipe: there is nowhere to report
+	 * that, so a failed write only ends the attempt. */
+	while (off < b->len) {
+		ssize_t n = write(STDERR_FILENO, b->data + off, b->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+}
+
+static void start(struct buf *b, enum log_level level)
+{
+	b->len = 0;
+	if (log_fmt == LOG_JSON) {
+		put_str(b, "{\"level\":\"");
+		put_str(b, level_names[level]);
+		put_str(b, "\",\"msg\":");
+	} else {
+		put_str(b, "jailinit: ");
+	}
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char msg[768];
+	struct buf b;
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	start(&b, level);
+	if (log_fmt == LOG_JSON) {
+		put_json_str(&b, msg);
+		put_str(&b, "}");
+	} else {
+		put_str(&b, msg);
+	}
+	emit(&b);
+}
+
+/* The human line: "STEP: DETAIL: strerror (ENAME)", each part when present. */
+static void format_err(char *out, size_t size, const struct ji_err *e)
+{
+	const char *step = e->step != NULL ? e->step : "";
+	const char *sep = step[0] != '\0' && e->detail[0] != '\0' ? ": " : "";
+
+	if (e->errnum != 0)
+		(void)snprintf(out, size, "%s%s%s%s%s (%s)", step, sep, e->detail,
+			       step[0] != '\0' || e->detail[0] != '\0' ? ": " : "",
+			       strerror(e->errnum), ji_errno_name(e->errnum));
+	else
+		(void)snprintf(out, size, "%s%s%s", step, sep, e->detail);
+}
+
+void log_err(const struct ji_err *e)
+{
+	char msg[512];
+	char num[16];
+	struct buf b;
+
+	if (e == NULL || !log_enabled(LOG_ERROR))
+		return;
+	format_err(msg, sizeof(msg), e);
+	start(&b, LOG_ERROR);
+	if (log_fmt == LOG_JSON) {
+		put_json_str(&b, msg);
+		if (e->step != NULL) {
+			put_str(&b, ",\"step\":");
+			put_json_str(&b, e->step);
+		}
+		if (e->errnum != 0) {
+			(void)snprintf(num, sizeof(num), "%d", e->errnum);
+			put_str(&b, ",\"errno\":");
+			put_str(&b, num);
+			put_str(&b, ",\"errno_name\":");
+			put_json_str(&b, ji_errno_name(e->errnum));
+		}
+		put_str(&b, "}");
+	} else {
+		put_str(&b, msg);
+	}
+	emit(&b);
+}

@@ -1,0 +1,30 @@
+/* spawn: starts the command the init supervises, and the pieces of it the
+ * jail reuses in its own children. The child gets its own process group, the
+ * terminal's foreground when stdin is one, and exactly the signal state the
+ * init was given; an exec failure is reported by the parent, as a value.
+ * Nothing here allocates or uses stdio: it runs between fork and exec. */
+#ifndef JAILINIT_SPAWN_H
+#define JAILINIT_SPAWN_H
+
+#include <sys/types.h>
+
+#include "err.h"
+
+/* In the child, after fork: own process group, foreground of the terminal
+ * when stdin is a tty (SIGTTOU is still blocked here, so this cannot stop
+ * us), then the init's original signal mask restored. */
+void spawn_child_setup(void);
+
+/* execvp(argv[0], argv); returns the errno when it fails. */
+int spawn_exec(char *const argv[]);
+
+/* Exit code for an exec failure: 127 when not found, 126 otherwise. */
+int exec_errno_exit_code(int errnum);
+
+/* fork; the child does spawn_child_setup + spawn_exec. Returns the child's
+ * pid once it has exec'd, or -1 with *err ("cannot execute 'X'", the errno,
+ * exit_code 126/127) when exec failed (the child is reaped then) or fork
+ * failed (exit_code EXIT_SETUP). */
+pid_t spawn_command(char *const argv[], struct ji_err *err);
+
+#endif
