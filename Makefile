@@ -106,10 +106,7 @@ bench: setup all
 profiles:
 	sh docker/seccomp/generate.sh
 
-lint:
-	clang-tidy --quiet $(SRCS) -- $(CFLAGS) -I$(KINC)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem $(SRCS)
+# lint: mk/lint.mk (clang-tidy with musl's, the uapi and the deps' headers)
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/tobj $(BUILD)/unit $(BUILD)/jailinit $(BUILD)/*.a
