@@ -410,25 +410,27 @@ static int parse_long(struct options *o, int argc, char **argv, int *i, int *jso
  * ENTRYPOINT. */
 static int resolve_net(struct options *o, struct ji_err *err)
 {
+	int explicit_none = o->net == NET_NONE;
+
 	if (o->net == NET_DEFAULT)
 		o->net = o->proxy_port != 0 ? NET_PROXY : NET_NONE;
 	if (o->net == NET_HOST)
 		return 0;
-	if (o->net == NET_NONE) {
-		if (o->proxy_port != 0)
-			return ji_fail(err, "--net", 0, "none has no link to a proxy: drop --proxy-port or use --net proxy");
-		if (o->proxy_cmd != NULL)
-			return ji_fail(err, "--net", 0, "none has no link to a proxy: drop --proxy or use --net proxy");
-		if (o->dns_port != 0)
-			return ji_fail(err, "--net", 0, "none has no link for DNS: drop --dns-port or use --net proxy");
-	}
-	if ((o->net == NET_PROXY || o->net == NET_TRANSPARENT) && o->proxy_port == 0)
-		return ji_fail(err, "--net", 0, "%s needs --proxy-port PORT",
-			       o->net == NET_PROXY ? "proxy" : "transparent");
 	if (o->proxy_cmd != NULL && o->proxy_port == 0)
 		return ji_fail(err, "--proxy", 0, "needs --proxy-port PORT (the port the proxy listens on)");
 	if (o->proxy_user_set && o->proxy_cmd == NULL)
 		return ji_fail(err, "--proxy-user", 0, "needs --proxy (it is the user the proxy runs as)");
+	if (o->net == NET_NONE && explicit_none) {
+		if (o->proxy_port != 0)
+			return ji_fail(err, "--net", 0, "none has no link to a proxy: drop --proxy-port or use --net proxy");
+		if (o->dns_port != 0)
+			return ji_fail(err, "--net", 0, "none has no link for DNS: drop --dns-port or use --net proxy");
+	}
+	if (o->net == NET_NONE && o->dns_port != 0)
+		return ji_fail(err, "--dns-port", 0, "needs --proxy-port PORT (without a proxy the jail has no link)");
+	if ((o->net == NET_PROXY || o->net == NET_TRANSPARENT) && o->proxy_port == 0)
+		return ji_fail(err, "--net", 0, "%s needs --proxy-port PORT",
+			       o->net == NET_PROXY ? "proxy" : "transparent");
 	return 0;
 }
 
