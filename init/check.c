@@ -1,23 +1,949 @@
-/* Placeholder until the self-check lands (issue 4). */
+/* The self-check (issue 4): gather facts with syscalls, evaluate them into
+ * checks, a verdict and fixes (pure), print text or JSON. */
 #include "check.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
+#include <linux/netlink.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "check_report.h"
 #include "log.h"
+#include "nsclone.h"
+
+/* Linux 6.1's uapi lacks what Landlock gained later; the ABI the running
+ * kernel reports decides what is usable. */
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#endif
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)    /* ABI 4, Linux 6.7 */
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1) /* ABI 4, Linux 6.7 */
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6, Linux 6.12 */
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)               /* ABI 6, Linux 6.12 */
+#endif
+#define LANDLOCK_ABI_NET 4
+#define LANDLOCK_ABI_SCOPE 6
+
+/* ---- gathering ---------------------------------------------------------- */
+
+static int read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	while (len < cap - 1) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (int)len;
+}
+
+static long read_long(const char *path)
+{
+	char buf[32];
+	if (read_file(path, buf, sizeof buf) < 0)
+		return -1;
+	char *end;
+	long v = strtol(buf, &end, 10);
+	return end == buf ? -1 : v;
+}
+
+static int status_field(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char *end;
+	long v = strtol(p, &end, 10);
+	return end == p ? -1 : (int)v;
+}
+
+static unsigned probe_mask(const struct options *o, int full)
+{
+	if (full)
+		return PROBE_ALL;
+	unsigned m = 0;
+	if (o->net != NET_HOST) {
+		m |= 1u << PROBE_CLONE_MIN;
+		if (o->hostname)
+			m |= (1u << PROBE_CLONE_FULL) | (1u << PROBE_SETHOSTNAME);
+	}
+	return m;
+}
+
+static int needs_net_admin(const struct options *o)
+{
+	return o->net == NET_PROXY || o->net == NET_TRANSPARENT;
+}
+
+void check_gather(const struct options *o, struct check_facts *f, int full)
+{
+	memset(f, 0, sizeof *f);
+	f->seccomp_mode = f->seccomp_filters = f->no_new_privs = -1;
+	f->netfilter_errno = -1;
+	f->landlock_abi = -1;
+
+	struct ji_err e;
+	f->caps_known = caps_read(&f->caps, &e) == 0;
+
+	int sys_admin = f->caps_known && (f->caps.effective & CAPS_BIT(CAP_SYS_ADMIN));
+	unsigned mask = probe_mask(o, full);
+	if (mask) {
+		f->probes_known = probe_run(mask, sys_admin, f->probes) == 0;
+		if (!f->probes_known)
+			f->probe_errno = errno;
+	}
+
+	f->max_userns = read_long("/proc/sys/user/max_user_namespaces");
+	f->unpriv_userns_clone = (int)read_long("/proc/sys/kernel/unprivileged_userns_clone");
+	f->apparmor_restrict_userns = (int)read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+
+	if (full || needs_net_admin(o)) {
+		int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+		if (s < 0) {
+			f->netfilter_errno = errno;
+		} else {
+			f->netfilter_errno = 0;
+			close(s);
+		}
+	}
+	if (!full)
+		return;
+
+	char status[4096];
+	if (read_file("/proc/self/status", status, sizeof status) >= 0) {
+		f->seccomp_mode = status_field(status, "\nSeccomp:");
+		f->seccomp_filters = status_field(status, "\nSeccomp_filters:");
+		f->no_new_privs = status_field(status, "\nNoNewPrivs:");
+	}
+	if (read_file("/proc/self/attr/current", f->lsm_label, sizeof f->lsm_label) >= 0)
+		f->lsm_label[strcspn(f->lsm_label, "\n")] = '\0';
+	else
+		f->lsm_label[0] = '\0';
+
+	long abi = syscall(__NR_landlock_create_ruleset, NULL, 0UL, (unsigned long)LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 0) {
+		f->landlock_abi = -1;
+		f->landlock_errno = errno;
+	} else {
+		f->landlock_abi = (int)abi;
+	}
+
+	struct runtime_facts rf;
+	runtime_gather(&rf);
+	runtime_classify(&rf, &f->rt);
+	f->have_runtime = 1;
+
+	if (o->net != NET_HOST) {
+		memset(&f->trial, 0, sizeof f->trial);
+		int rc = jail_trial(o, &f->trial);
+		if (rc < 0 && f->trial.n_steps == 0)
+			f->trial_state = TRIAL_UNAVAILABLE;
+		else
+			f->trial_state = TRIAL_RAN;
+	}
+}
+
+/* ---- evaluating --------------------------------------------------------- */
+
+const char *check_net_name(enum net_mode m)
+{
+	switch (m) {
+	case NET_DEFAULT: return "default";
+	case NET_NONE: return "none";
+	case NET_PROXY: return "proxy";
+	case NET_TRANSPARENT: return "transparent";
+	case NET_HOST: return "host";
+	}
+	return "?";
+}
+
+static struct check_item *add(struct check_report *r, const char *name, int ok, int required, int errnum,
+			      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static struct check_item *add(struct check_report *r, const char *name, int ok, int required, int errnum,
+			      const char *fmt, ...)
+{
+	if (r->n_items >= CHECK_MAX_ITEMS)
+		return &r->items[CHECK_MAX_ITEMS - 1];
+	struct check_item *it = &r->items[r->n_items++];
+	it->name = name;
+	it->ok = ok;
+	it->required = required;
+	it->errnum = errnum;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+	va_end(ap);
+	return it;
+}
+
+static struct check_fix *fix(struct check_report *r, const char *runtime, const char *kind)
+{
+	if (r->n_fixes >= CHECK_MAX_FIXES)
+		return NULL;
+	struct check_fix *x = &r->fixes[r->n_fixes++];
+	memset(x, 0, sizeof *x);
+	x->runtime = runtime;
+	x->kind = kind;
+	return x;
+}
+
+static const char *const probe_item_name[PROBE_COUNT] = {
+	[PROBE_CLONE_FULL] = "filter:clone",
+	[PROBE_CLONE_MIN] = "filter:clone-min",
+	[PROBE_CLONE_OTHER] = "filter:clone-other",
+	[PROBE_CLONE3] = "filter:clone3",
+	[PROBE_UNSHARE] = "filter:unshare",
+	[PROBE_SETNS] = "filter:setns",
+	[PROBE_MOUNT] = "filter:mount",
+	[PROBE_SETHOSTNAME] = "filter:sethostname",
+};
+
+static int probe_refused(const struct check_facts *f, enum probe_id id)
+{
+	return f->probes_known && f->probes[id].verdict == PROBE_REFUSED;
+}
+
+static int probe_allowed(const struct check_facts *f, enum probe_id id)
+{
+	return f->probes_known && f->probes[id].verdict == PROBE_ALLOWED;
+}
+
+static void add_probe(struct check_report *r, const struct check_facts *f, enum probe_id id, int required,
+		      const char *use)
+{
+	const struct probe_result *p = &f->probes[id];
+	const char *call = probe_call(id);
+	const char *exp = ji_errno_name(p->expected);
+	switch (p->verdict) {
+	case PROBE_UNTRIED:
+		return;
+	case PROBE_ALLOWED:
+		if (p->errnum == 0)
+			add(r, probe_item_name[id], 1, required, 0, "%s succeeded: the filter lets it through (%s)", call,
+			    use);
+		else
+			add(r, probe_item_name[id], 1, required, p->errnum,
+			    "%s: the kernel rejected the invalid arguments, so the filter lets it through (%s)", call, use);
+		return;
+	case PROBE_REFUSED:
+		if (p->signal)
+			add(r, probe_item_name[id], 0, required, 0, "%s: killed by signal %d: the seccomp filter kills it (%s)",
+			    call, p->signal, use);
+		else
+			add(r, probe_item_name[id], 0, required, p->errnum,
+			    "%s: %s instead of %s: refused by the seccomp filter (%s)", call, ji_errno_name(p->errnum), exp,
+			    use);
+		return;
+	case PROBE_UNKNOWN:
+		if (id == PROBE_SETHOSTNAME && !p->signal)
+			add(r, probe_item_name[id], -1, 0, p->errnum,
+			    "cannot tell: needs CAP_SYS_ADMIN or a user+UTS namespace to try, and clone said %s (%s)",
+			    ji_errno_name(p->errnum), use);
+		else if (p->signal)
+			add(r, probe_item_name[id], -1, 0, 0, "%s: killed by signal %d (%s)", call, p->signal, use);
+		else
+			add(r, probe_item_name[id], -1, 0, p->errnum, "%s: unexpected %s (expected %s); the real steps decide (%s)",
+			    call, ji_errno_name(p->errnum), exp, use);
+		return;
+	}
+}
+
+/* Which step failures mean no jail at all (versus no network rules). */
+static int trial_step_is_basic(const char *name)
+{
+	return strcmp(name, "clone") == 0 || strstr(name, "uid_map") || strstr(name, "gid_map") ||
+	       strstr(name, "lo up");
+}
+
+struct problems {
+	int clone;     /* the filter refuses the jail's clone */
+	int net_admin; /* CAP_NET_ADMIN needed but missing */
+	int net_admin_unbounded; /* ... and not even in the bounding set */
+	int setid;     /* CAP_SETUID/SETGID missing */
+	int hostname;  /* sethostname refused */
+	int limits;    /* host sysctls */
+	int gvisor;
+	int netfilter; /* no NETLINK_NETFILTER (not gVisor) */
+	int other;     /* a real step failed for a reason none of the above explains */
+};
+
+static void add_caps_line(char *out, size_t cap, const char *pre, const char *flags)
+{
+	snprintf(out, cap, "%s%s", pre, flags);
+}
+
+static void docker_like(struct check_report *r, const struct problems *p, const char *cli, const char *rt)
+{
+	char caps[96] = "";
+	if (p->net_admin)
+		add_caps_line(caps + strlen(caps), sizeof caps - strlen(caps), "", " --cap-add NET_ADMIN");
+	if (p->setid)
+		add_caps_line(caps + strlen(caps), sizeof caps - strlen(caps), "", " --cap-add SETUID --cap-add SETGID");
+	int seccomp = p->clone || p->hostname;
+	struct check_fix *x;
+	if (!seccomp) {
+		if (!caps[0])
+			return;
+		if ((x = fix(r, rt, "least-privilege"))) {
+			snprintf(x->text, sizeof x->text, "%s run%s IMAGE", cli, caps);
+			snprintf(x->note, sizeof x->note, "keep the --security-opt seccomp=... you use now");
+		}
+		return;
+	}
+	if ((x = fix(r, rt, "least-privilege"))) {
+		snprintf(x->text, sizeof x->text, "%s run%s --security-opt seccomp=%s IMAGE", cli, caps, CHECK_PROFILE_LEAST);
+		snprintf(x->note, sizeof x->note,
+			 "the default profile plus clone only with jailinit's namespace flags (from the jailinit repository)");
+	}
+	if ((x = fix(r, rt, "seed-profile"))) {
+		snprintf(x->text, sizeof x->text, "%s run%s --security-opt seccomp=%s IMAGE", cli, caps, CHECK_PROFILE_SEED);
+		snprintf(x->note, sizeof x->note, "alternative: the default profile plus clone allowed with any flags");
+	}
+	if (strcmp(rt, "docker") == 0 && (x = fix(r, "sysbox", "runtime"))) {
+		snprintf(x->text, sizeof x->text, "docker run --runtime=sysbox-runc IMAGE");
+		snprintf(x->note, sizeof x->note,
+			 "alternative: sysbox-runc (installed on the host) gives the container its own user namespace "
+			 "where namespaces and NET_ADMIN are allowed");
+	}
+	if ((x = fix(r, rt, "testing-only"))) {
+		snprintf(x->text, sizeof x->text, "%s run%s --cap-add SYS_ADMIN IMAGE", cli, caps);
+		snprintf(x->note, sizeof x->note,
+			 "testing only: CAP_SYS_ADMIN makes the default profile allow every namespace syscall and much more");
+	}
+}
+
+static void make_fixes(const struct options *o, const struct check_facts *f, struct check_report *r,
+		       const struct problems *p)
+{
+	const struct runtime_info *rt = &f->rt;
+	struct check_fix *x;
+	if (p->gvisor) {
+		if ((x = fix(r, "gvisor", "unsupported"))) {
+			snprintf(x->text, sizeof x->text, "unsupported runtime: run this container with runc or crun, not runsc");
+			snprintf(x->note, sizeof x->note,
+				 "gVisor has no veth, no nf_tables over netlink and cannot even bring lo up; no flag fixes it");
+		}
+		return;
+	}
+	if (p->limits && (x = fix(r, "host", "host"))) {
+		char text[sizeof x->text] = "";
+		size_t n = 0;
+		if (f->max_userns == 0)
+			n += (size_t)snprintf(text + n, sizeof text - n, "sysctl -w user.max_user_namespaces=15000\n");
+		if (f->unpriv_userns_clone == 0 && n < sizeof text)
+			n += (size_t)snprintf(text + n, sizeof text - n, "sysctl -w kernel.unprivileged_userns_clone=1\n");
+		if (f->apparmor_restrict_userns == 1 && n < sizeof text)
+			n += (size_t)snprintf(text + n, sizeof text - n,
+					      "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n");
+		if (n > 0 && n < sizeof text && text[n - 1] == '\n')
+			text[n - 1] = '\0';
+		snprintf(x->text, sizeof x->text, "%s", text);
+		snprintf(x->note, sizeof x->note,
+			 "on the host, not in the container (or, for AppArmor, a profile with the `userns,` rule)");
+	}
+
+	int need_runtime_fix = p->clone || p->net_admin || p->setid || p->hostname || p->netfilter;
+	if (!need_runtime_fix)
+		goto other;
+
+	switch (rt->orchestrator) {
+	case RT_ORCH_KUBERNETES: {
+		if ((x = fix(r, "kubernetes", "least-privilege"))) {
+			size_t n = (size_t)snprintf(x->text, sizeof x->text, "securityContext:\n");
+			if (p->net_admin || p->setid)
+				n += (size_t)snprintf(x->text + n, sizeof x->text - n, "  capabilities:\n    add: [%s%s%s]\n",
+						      p->net_admin ? "\"NET_ADMIN\"" : "",
+						      p->net_admin && p->setid ? ", " : "",
+						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
+			if ((p->clone || p->hostname) && n < sizeof x->text)
+				snprintf(x->text + n, sizeof x->text - n,
+					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: jailinit-least-privilege.json\n");
+			x->text[strcspn(x->text, "\0")] = '\0';
+			size_t len = strlen(x->text);
+			if (len && x->text[len - 1] == '\n')
+				x->text[len - 1] = '\0';
+			snprintf(x->note, sizeof x->note,
+				 "copy %s to /var/lib/kubelet/seccomp/ on every node", CHECK_PROFILE_LEAST);
+		}
+		if ((x = fix(r, "kubernetes", "testing-only"))) {
+			snprintf(x->text, sizeof x->text,
+				 "securityContext:\n  capabilities:\n    add: [\"NET_ADMIN\", \"SYS_ADMIN\"]");
+			snprintf(x->note, sizeof x->note, "testing only: CAP_SYS_ADMIN grants far more than the jail needs");
+		}
+		break;
+	}
+	case RT_ORCH_ECS: {
+		if ((x = fix(r, "ecs", "least-privilege"))) {
+			size_t n = 0;
+			if (p->net_admin || p->setid)
+				n += (size_t)snprintf(x->text, sizeof x->text,
+						      "\"linuxParameters\": {\"capabilities\": {\"add\": [%s%s%s]}}",
+						      p->net_admin ? "\"NET_ADMIN\"" : "",
+						      p->net_admin && p->setid ? ", " : "",
+						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
+			if ((p->clone || p->hostname) && n < sizeof x->text)
+				snprintf(x->text + n, sizeof x->text - n,
+					 "%s\"dockerSecurityOptions\": [\"seccomp=/etc/ecs/jailinit-least-privilege.json\"]",
+					 n ? ",\n" : "");
+			snprintf(x->note, sizeof x->note,
+				 "container definition fields, EC2 launch type (Fargate cannot add NET_ADMIN); copy %s to "
+				 "/etc/ecs/ on the instances", CHECK_PROFILE_LEAST);
+		}
+		break;
+	}
+	case RT_ORCH_NONE:
+		switch (rt->engine) {
+		case RT_PODMAN:
+			docker_like(r, p, "podman", "podman");
+			break;
+		case RT_CONTAINERD:
+			docker_like(r, p, "nerdctl", "containerd");
+			break;
+		case RT_SYSBOX:
+		case RT_DOCKER:
+		case RT_CONTAINER:
+		case RT_LXC:
+		case RT_GVISOR:
+			docker_like(r, p, "docker", "docker");
+			if (rt->engine == RT_CONTAINER && (x = fix(r, "oci", "least-privilege"))) {
+				snprintf(x->text, sizeof x->text,
+					 "config.json: add \"CAP_NET_ADMIN\" to process.capabilities.bounding, .permitted "
+					 "and .effective; let linux.seccomp allow clone with CLONE_NEWUSER|CLONE_NEWNET");
+				snprintf(x->note, sizeof x->note, "for a runc/crun bundle");
+			}
+			break;
+		case RT_NONE:
+			if ((x = fix(r, "host", "host"))) {
+				snprintf(x->text, sizeof x->text, "run jailinit as root, outside any seccomp filter, "
+								  "with CAP_NET_ADMIN, CAP_SETUID and CAP_SETGID in its bounding set");
+				snprintf(x->note, sizeof x->note,
+					 "e.g. not under setpriv --bounding-set=-net_admin, capsh --drop, or a "
+					 "systemd SystemCallFilter/CapabilityBoundingSet without them");
+			}
+			break;
+		}
+		break;
+	}
+other:
+	if (p->other && (x = fix(r, runtime_name(rt), "none-known"))) {
+		snprintf(x->text, sizeof x->text, "no known fix: a step failed for a reason the checks do not explain");
+		snprintf(x->note, sizeof x->note, "see the failed step above; please report it with `jailinit check --json`");
+	}
+	(void)o;
+}
+
+void check_evaluate(const struct options *o, const struct check_facts *f, struct check_report *r)
+{
+	memset(r, 0, sizeof *r);
+	int jail = o->net != NET_HOST;
+	int need_na = needs_net_admin(o);
+	struct problems p;
+	memset(&p, 0, sizeof p);
+	uint64_t eff = f->caps.effective, bnd = f->caps.bounding;
+	int last = f->caps.last_cap;
+	int in_userns = f->have_runtime && f->rt.userns;
+
+	/* capabilities */
+	int has_na = 0, has_setuid = 0, has_setgid = 0, has_sa = 0;
+	if (f->caps_known) {
+		char buf[200];
+		caps_format(eff, last, buf, sizeof buf);
+		uint64_t all = last >= 63 ? ~UINT64_C(0) : (CAPS_BIT(last + 1) - 1);
+		if ((eff & all) == all)
+			add(r, "capabilities", 1, 0, 0, "effective: all %d", last + 1);
+		else
+			add(r, "capabilities", 1, 0, 0, "effective: %s", buf);
+		has_na = !!(eff & CAPS_BIT(CAP_NET_ADMIN));
+		has_setuid = !!(eff & CAPS_BIT(CAP_SETUID));
+		has_setgid = !!(eff & CAPS_BIT(CAP_SETGID));
+		has_sa = !!(eff & CAPS_BIT(CAP_SYS_ADMIN));
+		static const struct {
+			const char *item;
+			int cap;
+			const char *use;
+		} called[] = {
+			{"cap_net_admin", CAP_NET_ADMIN, "veth and nf_tables for --net proxy/transparent"},
+			{"cap_setuid", CAP_SETUID, "the jail's uid_map"},
+			{"cap_setgid", CAP_SETGID, "the jail's gid_map"},
+			{"cap_sys_admin", CAP_SYS_ADMIN, "not needed; testing-only configurations"},
+		};
+		for (size_t i = 0; i < sizeof called / sizeof called[0]; i++) {
+			int c = called[i].cap;
+			int have = !!(eff & CAPS_BIT(c));
+			int required = (c == CAP_NET_ADMIN) ? need_na : (c == CAP_SYS_ADMIN ? 0 : jail);
+			const char *where = have ? "effective"
+					   : (f->caps.permitted & CAPS_BIT(c)) ? "permitted only"
+					   : (bnd & CAPS_BIT(c)) ? "bounding set only: the runtime did not grant it"
+					   : "not even in the bounding set";
+			add(r, called[i].item, c == CAP_SYS_ADMIN ? 1 : have, required, 0, "%s %s (%s)",
+			    caps_name(c), where, called[i].use);
+		}
+		if (need_na && !has_na) {
+			p.net_admin = 1;
+			p.net_admin_unbounded = !(bnd & CAPS_BIT(CAP_NET_ADMIN));
+		}
+		if (jail && (!has_setuid || !has_setgid))
+			p.setid = 1;
+	} else {
+		add(r, "capabilities", -1, 0, 0, "could not be read");
+		has_na = has_setuid = has_setgid = 1; /* unknown: the real steps decide */
+	}
+
+	/* seccomp */
+	if (f->seccomp_mode >= 0) {
+		const char *mode = f->seccomp_mode == 0 ? "disabled" : f->seccomp_mode == 1 ? "strict" : "filter";
+		add(r, "seccomp", 1, 0, 0, "mode %s, %d filter%s, NoNewPrivs %d", mode,
+		    f->seccomp_filters < 0 ? 0 : f->seccomp_filters, f->seccomp_filters == 1 ? "" : "s", f->no_new_privs);
+	}
+	if (!f->probes_known && jail) {
+		add(r, "filter", -1, 0, f->probe_errno, "the probes could not run");
+	} else if (f->probes_known) {
+		add_probe(r, f, PROBE_CLONE_FULL, 0, "the jail's clone; without it no PID/UTS/IPC namespace");
+		add_probe(r, f, PROBE_CLONE_MIN, jail, "the jail's minimal clone");
+		add_probe(r, f, PROBE_CLONE_OTHER, 0, "other namespace flags: the least-privilege profile refuses them");
+		add_probe(r, f, PROBE_CLONE3, 0, "not used by the jail");
+		add_probe(r, f, PROBE_UNSHARE, 0, "not used by the jail");
+		add_probe(r, f, PROBE_SETNS, 0, "not used by the jail");
+		add_probe(r, f, PROBE_MOUNT, 0, "not used by the jail");
+		add_probe(r, f, PROBE_SETHOSTNAME, o->hostname != NULL, o->hostname ? "--hostname" : "not used without --hostname");
+		if (f->probes[PROBE_CLONE_MIN].verdict != PROBE_UNTRIED && f->probes[PROBE_CLONE_OTHER].verdict != PROBE_UNTRIED) {
+			const char *guess = NULL;
+			if (f->seccomp_mode == 0)
+				guess = "no seccomp filter";
+			else if (probe_refused(f, PROBE_CLONE_MIN))
+				guess = "namespaces refused (Docker's default profile without CAP_SYS_ADMIN, or similar)";
+			else if (probe_allowed(f, PROBE_CLONE_MIN) && probe_refused(f, PROBE_CLONE_OTHER))
+				guess = "clone only with jailinit's namespace flags (jailinit-least-privilege.json or similar)";
+			else if (probe_allowed(f, PROBE_CLONE_MIN) && probe_refused(f, PROBE_CLONE3) &&
+				 f->probes[PROBE_CLONE3].errnum == ENOSYS && probe_refused(f, PROBE_UNSHARE))
+				guess = "clone allowed with any flags, clone3 ENOSYS, unshare refused (jailinit-seed.json or similar)";
+			else if (probe_allowed(f, PROBE_CLONE_MIN) && probe_allowed(f, PROBE_UNSHARE) &&
+				 probe_allowed(f, PROBE_MOUNT))
+				guess = has_sa ? "namespaces and mount allowed (CAP_SYS_ADMIN, a permissive profile, or unconfined)"
+					       : "namespaces and mount allowed (a permissive profile such as podman's, or unconfined)";
+			if (guess)
+				add(r, "seccomp_profile", 1, 0, 0, "%s", guess);
+		}
+	}
+	if (probe_refused(f, PROBE_CLONE_MIN) && jail)
+		p.clone = 1;
+	if (o->hostname && jail && (probe_refused(f, PROBE_SETHOSTNAME) || probe_refused(f, PROBE_CLONE_FULL)))
+		p.hostname = 1;
+
+	/* kernel and LSM limits */
+	if (f->max_userns < 0)
+		add(r, "max_user_namespaces", -1, 0, 0, "/proc/sys/user/max_user_namespaces absent: not applicable");
+	else if (f->max_userns == 0)
+		add(r, "max_user_namespaces", 0, jail, ENOSPC,
+		    "user.max_user_namespaces is 0: creating a user namespace fails with ENOSPC");
+	else
+		add(r, "max_user_namespaces", 1, jail, 0, "%ld", f->max_userns);
+	if (f->unpriv_userns_clone < 0)
+		add(r, "unprivileged_userns_clone", -1, 0, 0, "kernel.unprivileged_userns_clone absent: not applicable");
+	else if (f->unpriv_userns_clone == 0 && !(has_sa && !in_userns))
+		add(r, "unprivileged_userns_clone", 0, jail, EPERM,
+		    "kernel.unprivileged_userns_clone is 0 (Debian): CLONE_NEWUSER without CAP_SYS_ADMIN fails with EPERM");
+	else
+		add(r, "unprivileged_userns_clone", 1, jail, 0, "%d%s", f->unpriv_userns_clone,
+		    f->unpriv_userns_clone == 0 ? ", but CAP_SYS_ADMIN exempts this process" : "");
+	if (f->apparmor_restrict_userns < 0)
+		add(r, "apparmor_userns", -1, 0, 0, "kernel.apparmor_restrict_unprivileged_userns absent: not applicable%s%s",
+		    f->lsm_label[0] ? "; LSM label " : "", f->lsm_label);
+	else if (f->apparmor_restrict_userns == 1 && !has_sa)
+		add(r, "apparmor_userns", 0, jail, EPERM,
+		    "kernel.apparmor_restrict_unprivileged_userns is 1 (Ubuntu): a user namespace made without "
+		    "CAP_SYS_ADMIN gets no capabilities inside unless the AppArmor profile allows `userns,`%s%s",
+		    f->lsm_label[0] ? "; label " : "", f->lsm_label);
+	else
+		add(r, "apparmor_userns", 1, 0, 0, "kernel.apparmor_restrict_unprivileged_userns is %d",
+		    f->apparmor_restrict_userns);
+	int limits_bad = jail && (f->max_userns == 0 || (f->unpriv_userns_clone == 0 && !(has_sa && !in_userns)) ||
+				  (f->apparmor_restrict_userns == 1 && !has_sa));
+	p.limits = limits_bad;
+
+	if (f->landlock_abi > 0)
+		add(r, "landlock", 1, 0, 0, "ABI %d: filesystem rules%s%s", f->landlock_abi,
+		    f->landlock_abi >= LANDLOCK_ABI_NET ? ", TCP bind/connect rules" : "",
+		    f->landlock_abi >= LANDLOCK_ABI_SCOPE ? ", signal and abstract-socket scoping" : "");
+	else if (f->landlock_errno)
+		add(r, "landlock", -1, 0, f->landlock_errno, "not available (%s)",
+		    f->landlock_errno == EOPNOTSUPP ? "disabled at boot" : f->landlock_errno == ENOSYS ? "not built in or filtered" : "refused");
+
+	/* netlink netfilter */
+	if (f->netfilter_errno == 0)
+		add(r, "netlink_netfilter", 1, need_na, 0, "socket(AF_NETLINK, NETLINK_NETFILTER) works");
+	else if (f->netfilter_errno > 0) {
+		add(r, "netlink_netfilter", 0, need_na, f->netfilter_errno,
+		    "socket(AF_NETLINK, NETLINK_NETFILTER) fails: no nf_tables here for the egress rules");
+		if (need_na)
+			p.netfilter = 1;
+	}
+
+	/* runtime */
+	if (f->have_runtime) {
+		if (f->rt.engine == RT_GVISOR) {
+			add(r, "runtime", 0, jail, 0,
+			    "gVisor (runsc): unsupported runtime: no veth, no nf_tables, lo cannot be brought up");
+			if (jail)
+				p.gvisor = 1;
+		} else {
+			add(r, "runtime", 1, 0, 0, "%s%s%s%s", runtime_engine_name(f->rt.engine),
+			    f->rt.orchestrator ? " under " : "",
+			    f->rt.orchestrator ? runtime_orchestrator_name(f->rt.orchestrator) : "",
+			    f->rt.userns ? ", in its own user namespace" : "");
+		}
+	}
+
+	/* the real steps */
+	int trial_failed = 0, trial_basic_failed = 0;
+	if (f->trial_state == TRIAL_UNAVAILABLE) {
+		add(r, "real steps", -1, 0, 0,
+		    "not available in this build (jail_trial reported no steps): the verdict rests on the probes");
+	} else if (f->trial_state == TRIAL_RAN) {
+		for (int i = 0; i < f->trial.n_steps && i < JAIL_TRIAL_MAX_STEPS; i++) {
+			const struct jail_step_result *s = &f->trial.steps[i];
+			const char *name = s->name ? s->name : "step";
+			if (!s->ran) {
+				add(r, name, -1, 0, 0, "not reached");
+			} else if (s->ok) {
+				add(r, name, 1, 1, 0, "%s", s->detail);
+			} else {
+				add(r, name, 0, 1, s->errnum, "%s", s->detail);
+				if (!trial_failed) {
+					trial_failed = 1;
+					trial_basic_failed = trial_step_is_basic(name);
+					/* Explained by a finding above? Else say so. */
+					if (!p.clone && !p.net_admin && !p.setid && !p.hostname && !p.limits && !p.gvisor &&
+					    !p.netfilter)
+						p.other = 1;
+				}
+			}
+		}
+	}
+
+	/* verdict */
+	int ns_ok = !probe_refused(f, PROBE_CLONE_MIN) && has_setuid && has_setgid && !limits_bad &&
+		    f->rt.engine != RT_GVISOR;
+	int pidns_ok = !probe_refused(f, PROBE_CLONE_FULL);
+	int na_ok = has_na && (f->netfilter_errno <= 0) && f->rt.engine != RT_GVISOR;
+	if (trial_failed && trial_basic_failed)
+		ns_ok = 0;
+	if (!ns_ok) {
+		r->tier = "none";
+		snprintf(r->tier_detail, sizeof r->tier_detail, "no jail can be built here");
+	} else if (trial_failed && o->net == NET_NONE) {
+		r->tier = "none";
+		snprintf(r->tier_detail, sizeof r->tier_detail, "no jail can be built here");
+	} else if (na_ok && pidns_ok && !trial_failed) {
+		r->tier = "full";
+		snprintf(r->tier_detail, sizeof r->tier_detail,
+			 "network jail: user, net, PID, UTS and IPC namespaces, veth, nf_tables egress (every --net mode)");
+	} else {
+		r->tier = "reduced";
+		if (!na_ok || trial_failed)
+			snprintf(r->tier_detail, sizeof r->tier_detail,
+				 "--net none only: namespaces can be made, but no veth and nf_tables (CAP_NET_ADMIN) for "
+				 "--net proxy/transparent");
+		else
+			snprintf(r->tier_detail, sizeof r->tier_detail,
+				 "network jail without PID/UTS/IPC namespaces: only clone(NEWUSER|NEWNET) is allowed");
+	}
+	if (!jail)
+		r->ready = 1;
+	else
+		r->ready = ns_ok && (!need_na || na_ok) && !p.hostname && !trial_failed;
+	if (!r->ready)
+		make_fixes(o, f, r, &p);
+}
+
+const struct check_item *check_first_failure(const struct check_report *r)
+{
+	for (int i = 0; i < r->n_items; i++)
+		if (r->items[i].required && r->items[i].ok == 0)
+			return &r->items[i];
+	return NULL;
+}
+
+/* ---- printing ----------------------------------------------------------- */
+
+void check_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		case '\b': fputs("\\b", out); break;
+		case '\f': fputs("\\f", out); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void json_caps(FILE *out, const char *key, uint64_t mask, int last, int comma)
+{
+	fprintf(out, "\"%s\":[", key);
+	int first = 1;
+	for (int i = 0; i <= last && i < 64; i++) {
+		if (!(mask & CAPS_BIT(i)))
+			continue;
+		fprintf(out, "%s\"%s\"", first ? "" : ",", caps_name(i));
+		first = 0;
+	}
+	fprintf(out, "]%s", comma ? "," : "");
+}
+
+static void json_int_or_null(FILE *out, long v)
+{
+	if (v < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%ld", v);
+}
+
+void check_print_json(FILE *out, const struct options *o, const struct check_facts *f, const struct check_report *r)
+{
+	fprintf(out, "{\"schema\":1,\"ready\":%s,\"tier\":", r->ready ? "true" : "false");
+	check_json_string(out, r->tier);
+	fputs(",\"tier_detail\":", out);
+	check_json_string(out, r->tier_detail);
+	fprintf(out, ",\"config\":{\"net\":\"%s\",\"proxy_port\":", check_net_name(o->net));
+	json_int_or_null(out, o->proxy_port ? o->proxy_port : -1);
+	fputs(",\"hostname\":", out);
+	if (o->hostname)
+		check_json_string(out, o->hostname);
+	else
+		fputs("null", out);
+	fputs("},\"runtime\":{\"name\":", out);
+	check_json_string(out, f->have_runtime ? runtime_name(&f->rt) : "unknown");
+	fputs(",\"engine\":", out);
+	check_json_string(out, f->have_runtime ? runtime_engine_name(f->rt.engine) : "unknown");
+	fputs(",\"orchestrator\":", out);
+	const char *orch = f->have_runtime ? runtime_orchestrator_name(f->rt.orchestrator) : NULL;
+	if (orch)
+		check_json_string(out, orch);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"userns\":%s,\"evidence\":[", f->have_runtime && f->rt.userns ? "true" : "false");
+	for (int i = 0; f->have_runtime && i < f->rt.n_evidence; i++) {
+		if (i)
+			fputc(',', out);
+		check_json_string(out, f->rt.evidence[i]);
+	}
+	fputs("]},\"capabilities\":", out);
+	if (f->caps_known) {
+		fputc('{', out);
+		json_caps(out, "effective", f->caps.effective, f->caps.last_cap, 1);
+		json_caps(out, "permitted", f->caps.permitted, f->caps.last_cap, 1);
+		json_caps(out, "inheritable", f->caps.inheritable, f->caps.last_cap, 1);
+		json_caps(out, "bounding", f->caps.bounding, f->caps.last_cap, 1);
+		json_caps(out, "ambient", f->caps.ambient, f->caps.last_cap, 0);
+		fputc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"seccomp\":{\"mode\":", out);
+	if (f->seccomp_mode < 0)
+		fputs("null", out);
+	else
+		check_json_string(out, f->seccomp_mode == 0 ? "disabled" : f->seccomp_mode == 1 ? "strict" : "filter");
+	fputs(",\"filters\":", out);
+	json_int_or_null(out, f->seccomp_filters);
+	fputs(",\"no_new_privs\":", out);
+	if (f->no_new_privs < 0)
+		fputs("null", out);
+	else
+		fputs(f->no_new_privs ? "true" : "false", out);
+	fputs("},\"landlock_abi\":", out);
+	json_int_or_null(out, f->landlock_abi > 0 ? f->landlock_abi : -1);
+	fprintf(out, ",\"real_steps\":\"%s\"",
+		f->trial_state == TRIAL_RAN ? "ran" : f->trial_state == TRIAL_UNAVAILABLE ? "unavailable" : "not-run");
+	fputs(",\"checks\":[", out);
+	for (int i = 0; i < r->n_items; i++) {
+		const struct check_item *it = &r->items[i];
+		fputs(i ? ",{\"name\":" : "{\"name\":", out);
+		check_json_string(out, it->name);
+		fprintf(out, ",\"ok\":%s,\"required\":%s,\"errno\":", it->ok < 0 ? "null" : it->ok ? "true" : "false",
+			it->required ? "true" : "false");
+		if (it->errnum)
+			check_json_string(out, ji_errno_name(it->errnum));
+		else
+			fputs("null", out);
+		fputs(",\"detail\":", out);
+		check_json_string(out, it->detail);
+		fputc('}', out);
+	}
+	fputs("],\"fixes\":[", out);
+	for (int i = 0; i < r->n_fixes; i++) {
+		const struct check_fix *x = &r->fixes[i];
+		fputs(i ? ",{\"runtime\":" : "{\"runtime\":", out);
+		check_json_string(out, x->runtime);
+		fputs(",\"kind\":", out);
+		check_json_string(out, x->kind);
+		fputs(",\"text\":", out);
+		check_json_string(out, x->text);
+		fputs(",\"note\":", out);
+		check_json_string(out, x->note);
+		fputc('}', out);
+	}
+	fputs("]}\n", out);
+}
+
+static void print_indented(FILE *out, const char *text, const char *indent)
+{
+	const char *line = text;
+	while (*line) {
+		const char *nl = strchr(line, '\n');
+		int len = nl ? (int)(nl - line) : (int)strlen(line);
+		fprintf(out, "%s%.*s\n", indent, len, line);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+}
+
+static const char *fix_title(const struct check_fix *x)
+{
+	if (strcmp(x->kind, "least-privilege") == 0)
+		return "least privilege";
+	if (strcmp(x->kind, "seed-profile") == 0)
+		return "alternative, the seed profile";
+	if (strcmp(x->kind, "runtime") == 0)
+		return "alternative runtime";
+	if (strcmp(x->kind, "testing-only") == 0)
+		return "TESTING ONLY";
+	if (strcmp(x->kind, "host") == 0)
+		return "on the host";
+	if (strcmp(x->kind, "unsupported") == 0)
+		return "unsupported runtime";
+	return x->kind;
+}
+
+void check_print_text(FILE *out, const struct options *o, const struct check_facts *f, const struct check_report *r,
+		      int failures_only)
+{
+	if (!failures_only) {
+		fprintf(out, "jailinit check: --net %s", check_net_name(o->net));
+		if (o->proxy_port)
+			fprintf(out, " --proxy-port %u", (unsigned)o->proxy_port);
+		if (o->hostname)
+			fprintf(out, " --hostname %s", o->hostname);
+		fputc('\n', out);
+		if (f->have_runtime) {
+			fprintf(out, "runtime: %s", runtime_name(&f->rt));
+			for (int i = 0; i < f->rt.n_evidence; i++)
+				fprintf(out, "%s%s", i ? "; " : " (", f->rt.evidence[i]);
+			fputs(f->rt.n_evidence ? ")\n" : "\n", out);
+		}
+	}
+	for (int i = 0; i < r->n_items; i++) {
+		const struct check_item *it = &r->items[i];
+		if (failures_only && !(it->ok == 0 && it->required))
+			continue;
+		const char *mark = it->ok > 0 ? "  ok  " : it->ok < 0 ? "  --  " : it->required ? "FAILED" : "  no  ";
+		fprintf(out, "%s %-26s", mark, it->name);
+		if (it->errnum)
+			fprintf(out, " %s:", ji_errno_name(it->errnum));
+		fprintf(out, " %s\n", it->detail);
+	}
+	if (r->ready)
+		fprintf(out, "verdict: READY (tier %s: %s)\n", r->tier, r->tier_detail);
+	else
+		fprintf(out, "verdict: NOT READY for --net %s (tier %s: %s)\n", check_net_name(o->net), r->tier,
+			r->tier_detail);
+	for (int i = 0; i < r->n_fixes; i++) {
+		const struct check_fix *x = &r->fixes[i];
+		fprintf(out, "fix %d (%s, %s):\n", i + 1, x->runtime, fix_title(x));
+		print_indented(out, x->text, "    ");
+		if (x->note[0])
+			fprintf(out, "    # %s\n", x->note);
+	}
+}
+
+/* ---- entry points ------------------------------------------------------- */
 
 int check_main(const struct options *o)
 {
-	(void)o;
-	log_msg(LOG_ERROR, "check is not built yet");
-	return EXIT_FORBIDDEN;
+	static struct check_facts f;
+	static struct check_report r;
+	check_gather(o, &f, 1);
+	check_evaluate(o, &f, &r);
+	if (o->check_json)
+		check_print_json(stdout, o, &f, &r);
+	else
+		check_print_text(stdout, o, &f, &r, 0);
+	if (fflush(stdout) != 0)
+		log_msg(LOG_WARN, "check: writing the report failed: %s", strerror(errno));
+	return r.ready ? 0 : EXIT_FORBIDDEN;
 }
 
 int check_quick(const struct options *o, struct ji_err *err)
 {
-	(void)o;
-	(void)err;
-	return 0;
+	if (o->net == NET_HOST)
+		return 0;
+	static struct check_facts f;
+	static struct check_report r;
+	check_gather(o, &f, 0);
+	check_evaluate(o, &f, &r);
+	if (r.ready)
+		return 0;
+	const struct check_item *it = check_first_failure(&r);
+	ji_fail(err, "self-check", it ? it->errnum : EPERM, "%s: %s; `jailinit check` shows the fix",
+		it ? it->name : "the jail", it ? it->detail : "cannot be built here");
+	if (err)
+		err->exit_code = EXIT_FORBIDDEN;
+	return -1;
 }
 
 void check_explain_failure(const struct options *o, const struct ji_err *failed)
 {
-	(void)o;
-	(void)failed;
+	static struct check_facts f;
+	static struct check_report r;
+	check_gather(o, &f, 1);
+	check_evaluate(o, &f, &r);
+	if (failed)
+		fprintf(stderr, "jailinit: building the jail failed at %s (%s)%s%s\n", failed->step ? failed->step : "?",
+			ji_errno_name(failed->errnum), failed->detail[0] ? ": " : "", failed->detail);
+	fprintf(stderr, "jailinit: what the self-check finds here (jailinit check shows everything):\n");
+	check_print_text(stderr, o, &f, &r, 1);
+	fflush(stderr);
 }
