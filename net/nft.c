@@ -19,7 +19,9 @@
  * }
  *
  * Every value the kernel reads as a u32 (registers, keys, offsets, verdicts,
- * hook numbers, priorities, flags) travels in network byte order. */
+ * hook numbers, priorities, flags) travels in network byte order, and the
+ * attributes come in the order nft sends them, so a rule's bytes are the
+ * bytes nft would send for it. */
 #include "nft.h"
 
 #include <arpa/inet.h>
@@ -154,8 +156,8 @@ static void meta_load(struct nl_buf *b, uint32_t key)
 {
 	struct expr e = expr_start(b, "meta");
 
-	nl_put_be32(b, NFTA_META_DREG, NFT_REG_1);
 	nl_put_be32(b, NFTA_META_KEY, key);
+	nl_put_be32(b, NFTA_META_DREG, NFT_REG_1);
 	expr_end(b, e);
 }
 
@@ -282,8 +284,7 @@ static void rule_redirect_dns(struct nl_buf *b, const struct nft_jail_rules *r, 
 	rule_end(b, x);
 }
 
-/* The whole table as one batch; `replace` first deletes a stale one. */
-static void build_table(struct nl_buf *b, const struct nft_jail_rules *r, int replace)
+void nft_jail_build(struct nl_buf *b, const struct nft_jail_rules *r, int replace)
 {
 	size_t x;
 
@@ -364,7 +365,7 @@ int nft_jail_install(struct nl_sock *s, const struct nft_jail_rules *r, struct j
 		return ji_fail(err, step, EINVAL, "transparent mode needs a proxy port");
 
 	nft_req_init(&q);
-	build_table(&q.b, r, 0);
+	nft_jail_build(&q.b, r, 0);
 	memset(&e, 0, sizeof(e));
 	if (nl_transact(s, &q.b, step, &e) == 0)
 		return 0;
@@ -377,7 +378,7 @@ int nft_jail_install(struct nl_sock *s, const struct nft_jail_rules *r, struct j
 	 * Delete it and install ours in one batch, so there is no moment
 	 * without rules; the deletion waits for an RCU grace period. */
 	nft_req_init(&q);
-	build_table(&q.b, r, 1);
+	nft_jail_build(&q.b, r, 1);
 	return nl_transact(s, &q.b, "replace stale nf_tables table", err);
 }
 

@@ -27,6 +27,10 @@ struct nft_jail_rules {
 /* Install the table (one batch). A table of the same name left by an earlier
  * run is replaced (slow path, only when it exists). */
 int nft_jail_install(struct nl_sock *s, const struct nft_jail_rules *r, struct ji_err *err);
+/* The install batch (BEGIN, [DELTABLE when replace], NEWTABLE, chains,
+ * rules, END) built into b without sending it: for tests and docs. The
+ * caller checks b->overflow. */
+void nft_jail_build(struct nl_buf *b, const struct nft_jail_rules *r, int replace);
 /* Delete the table; a missing table is not an error. */
 int nft_jail_delete(struct nl_sock *s, const char *table, struct ji_err *err);
 
