@@ -22,15 +22,22 @@
 # after them; the rest of the base is copied unchanged, in its own order, so
 # the output is deterministic and a diff against the base shows only them.
 set -eu
+tmp= ; seedtmp= ; leasttmp=
+trap 'rm -rf "$tmp" "$seedtmp" "$leasttmp"' EXIT
 
 DEB_PKG=golang-github-docker-docker-dev
 DEB_VERSION=${JI_SECCOMP_BASE_VERSION:-20.10.24+dfsg1-1+deb12u1}
 DEB_PATH=usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json
 
-cd "$(dirname "$0")/../.."
-out=docker/seccomp
-if [ "${1:-}" = "-o" ]; then out=$2; shift 2; fi
+# OUTDIR and BASE are relative to the caller's directory; the rest to the
+# repository's root.
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+out=
+if [ "${1:-}" = "-o" ] && [ $# -ge 2 ]; then out=$(abs "$2"); shift 2; fi
 [ $# -le 1 ] || { echo "usage: $0 [-o OUTDIR] [BASE.json]" >&2; exit 64; }
+[ $# -eq 0 ] || set -- "$(abs "$1")"
+cd "$(dirname "$0")/../.."
+out=${out:-docker/seccomp}
 command -v jq >/dev/null || { echo "generate.sh: jq is missing (make setup)" >&2; exit 69; }
 
 if [ $# -eq 1 ]; then
@@ -43,7 +50,6 @@ else
 	if [ ! -s "$base" ]; then
 		mkdir -p build/seccomp-base
 		tmp=$(mktemp -d build/seccomp-base/.dl.XXXXXX)
-		trap 'rm -rf "$tmp"' EXIT
 		# apt drops privileges to _apt and needs a directory it may write.
 		chmod 0777 "$tmp"
 		(cd "$tmp" && apt-get download -q "$DEB_PKG=$DEB_VERSION") >&2 || {
@@ -99,8 +105,10 @@ least=$(jq -n --arg o "$origin" --argjson mask $NSMASK \
 	  rule(0; $min; "NEWUSER|NEWNET"; false),
 	  rule(1; $min; "NEWUSER|NEWNET"; true) ]')
 
-add_rules "$seed" > "$out/.jailinit-seed.json.tmp"
-add_rules "$least" > "$out/.jailinit-least-privilege.json.tmp"
-mv "$out/.jailinit-seed.json.tmp" "$out/jailinit-seed.json"
-mv "$out/.jailinit-least-privilege.json.tmp" "$out/jailinit-least-privilege.json"
+seedtmp=$out/.jailinit-seed.json.tmp
+leasttmp=$out/.jailinit-least-privilege.json.tmp
+add_rules "$seed" > "$seedtmp"
+add_rules "$least" > "$leasttmp"
+mv "$seedtmp" "$out/jailinit-seed.json"
+mv "$leasttmp" "$out/jailinit-least-privilege.json"
 echo "wrote $out/jailinit-seed.json $out/jailinit-least-privilege.json ($origin)"
