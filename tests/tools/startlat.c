@@ -8,7 +8,8 @@
  * stamp prints its own CLOCK_MONOTONIC. latency = stamp - t0, i.e. from
  * fork+exec of the init to the agent running. total = the moment wait4()
  * returns - t0 (the whole process, teardown included). wait4()'s rusage gives
- * the peak RSS (max of the command and the children it reaped).
+ * ru_maxrss (max of the command and the children it reaped; approximate on
+ * recent kernels, 0 for processes of a few pages: the bench quotes VmHWM).
  *
  * Prints one JSON object: runs, failures, latency and total medians /
  * percentiles in ns, peak RSS in KiB (median over runs). Exit 0 when at least
