@@ -26,6 +26,8 @@ DEPS_LIBS   := $(DEPS_PREFIX)/lib/libseccomp.a $(DEPS_PREFIX)/lib/libcap.a
 DEPS_WANT := libseccomp=$(SECCOMP_VERSION) libcap2=$(CAP_VERSION) cc=$(CC)
 ifneq ($(strip $(shell cat $(DEPS_STAMP) 2>/dev/null)),$(DEPS_WANT))
 .PHONY: $(DEPS_STAMP)
+else ifneq ($(words $(wildcard $(DEPS_LIBS))),2)
+.PHONY: $(DEPS_STAMP)
 endif
 
 $(DEPS_STAMP):

@@ -31,9 +31,11 @@ if [ -z "${JI_DEPS_LOCKED:-}" ]; then
 fi
 
 WANT="libseccomp=$SECCOMP_VERSION libcap2=$CAP_VERSION cc=$MUSL_CC"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ]; then
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] &&
+   [ -f "$DEPS_DIR/prefix/lib/libseccomp.a" ] && [ -f "$DEPS_DIR/prefix/lib/libcap.a" ]; then
     exit 0
 fi
+rm -f "$STAMP"
 
 for tool in "$MUSL_CC" gcc apt-get dpkg-source gperf make ar; do
     command -v "$tool" >/dev/null 2>&1 || {

@@ -48,7 +48,8 @@ export DEBIAN_FRONTEND=noninteractive
 APT="$SUDO apt-get -q -y -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold"
 # Lists are updated once per setup that has something to install: a fresh
 # machine may have none, an old machine stale ones.
-$APT update
+# A failing third-party repository must not stop the install from Debian's.
+$APT update || echo "setup: apt-get update reported errors; trying the install anyway" >&2
 # shellcheck disable=SC2086
 $APT install --no-install-recommends $todo
 
