@@ -250,20 +250,18 @@ static void add_probe(struct check_report *r, const struct check_facts *f, enum 
 		return;
 	case PROBE_ALLOWED:
 		if (p->errnum == 0)
-			add(r, probe_item_name[id], 1, required, 0, "%s succeeded: the filter lets it through (%s)", call,
-			    use);
+			add(r, probe_item_name[id], 1, required, 0, "let through: %s succeeded (%s)", call, use);
 		else
-			add(r, probe_item_name[id], 1, required, p->errnum,
-			    "%s: the kernel rejected the invalid arguments, so the filter lets it through (%s)", call, use);
+			add(r, probe_item_name[id], 1, required, p->errnum, "let through: %s got the kernel's %s (%s)", call,
+			    exp, use);
 		return;
 	case PROBE_REFUSED:
 		if (p->signal)
-			add(r, probe_item_name[id], 0, required, 0, "%s: killed by signal %d: the seccomp filter kills it (%s)",
+			add(r, probe_item_name[id], 0, required, 0, "refused: %s killed by signal %d, the seccomp filter kills it (%s)",
 			    call, p->signal, use);
 		else
-			add(r, probe_item_name[id], 0, required, p->errnum,
-			    "%s: %s instead of %s: refused by the seccomp filter (%s)", call, ji_errno_name(p->errnum), exp,
-			    use);
+			add(r, probe_item_name[id], 0, required, p->errnum, "refused by the seccomp filter: %s got %s, not %s (%s)",
+			    call, ji_errno_name(p->errnum), exp, use);
 		return;
 	case PROBE_UNKNOWN:
 		if (id == PROBE_SETHOSTNAME && !p->signal)
@@ -480,10 +478,15 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 		char buf[200];
 		caps_format(eff, last, buf, sizeof buf);
 		uint64_t all = last >= 63 ? ~UINT64_C(0) : (CAPS_BIT(last + 1) - 1);
-		if ((eff & all) == all)
-			add(r, "capabilities", 1, 0, 0, "effective: all %d", last + 1);
-		else
+		uint64_t missing = all & ~eff;
+		if (__builtin_popcountll(missing) <= 4 && missing != all) {
+			char miss[96];
+			caps_format(missing, last, miss, sizeof miss);
+			add(r, "capabilities", 1, 0, 0, "effective: all %d%s%s", last + 1, missing ? " but " : "",
+			    missing ? miss : "");
+		} else {
 			add(r, "capabilities", 1, 0, 0, "effective: %s", buf);
+		}
 		has_na = !!(eff & CAPS_BIT(CAP_NET_ADMIN));
 		has_setuid = !!(eff & CAPS_BIT(CAP_SETUID));
 		has_setgid = !!(eff & CAPS_BIT(CAP_SETGID));
@@ -529,9 +532,9 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 	if (!f->probes_known && jail) {
 		add(r, "filter", -1, 0, f->probe_errno, "the probes could not run");
 	} else if (f->probes_known) {
-		add_probe(r, f, PROBE_CLONE_FULL, 0, "the jail's clone; without it no PID/UTS/IPC namespace");
+		add_probe(r, f, PROBE_CLONE_FULL, 0, "the jail's clone; else no PID/UTS/IPC ns");
 		add_probe(r, f, PROBE_CLONE_MIN, jail, "the jail's minimal clone");
-		add_probe(r, f, PROBE_CLONE_OTHER, 0, "other namespace flags: the least-privilege profile refuses them");
+		add_probe(r, f, PROBE_CLONE_OTHER, 0, "flags the jail does not use");
 		add_probe(r, f, PROBE_CLONE3, 0, "not used by the jail");
 		add_probe(r, f, PROBE_UNSHARE, 0, "not used by the jail");
 		add_probe(r, f, PROBE_SETNS, 0, "not used by the jail");
@@ -841,6 +844,11 @@ static void print_indented(FILE *out, const char *text, const char *indent)
 	}
 }
 
+static int is_unused_probe(const struct check_item *it)
+{
+	return !it->required && strncmp(it->name, "filter:", 7) == 0 && strcmp(it->name, "filter:clone") != 0;
+}
+
 static const char *fix_title(const struct check_fix *x)
 {
 	if (strcmp(x->kind, "least-privilege") == 0)
@@ -875,15 +883,33 @@ void check_print_text(FILE *out, const struct options *o, const struct check_fac
 			fputs(f->rt.n_evidence ? ")\n" : "\n", out);
 		}
 	}
+	int unused = 0;
 	for (int i = 0; i < r->n_items; i++) {
 		const struct check_item *it = &r->items[i];
 		if (failures_only && !(it->ok == 0 && it->required))
 			continue;
+		if (!failures_only && is_unused_probe(it)) {
+			unused++;
+			continue;
+		}
 		const char *mark = it->ok > 0 ? "  ok  " : it->ok < 0 ? "  --  " : it->required ? "FAILED" : "  no  ";
-		fprintf(out, "%s %-26s", mark, it->name);
-		if (it->errnum)
+		fprintf(out, "%s %-25s", mark, it->name);
+		if (it->errnum && it->ok <= 0)
 			fprintf(out, " %s:", ji_errno_name(it->errnum));
 		fprintf(out, " %s\n", it->detail);
+	}
+	if (unused) {
+		/* The syscalls the jail does not use, on one line. */
+		fprintf(out, "  --   %-25s", "filter (unused by jail)");
+		for (int i = 0; i < r->n_items; i++) {
+			const struct check_item *it = &r->items[i];
+			if (!is_unused_probe(it))
+				continue;
+			fprintf(out, " %s %s%s", it->name + strlen("filter:"),
+				it->errnum ? ji_errno_name(it->errnum) : "signal",
+				it->ok > 0 ? "" : it->ok == 0 ? " (refused)" : " (?)");
+		}
+		fputc('\n', out);
 	}
 	if (r->ready)
 		fprintf(out, "verdict: READY (tier %s: %s)\n", r->tier, r->tier_detail);
