@@ -14,9 +14,9 @@
 #
 # It changes the CURRENT network namespace (a veth, a table/rules): run it
 # only in a namespace you made (bench/run.sh runs it under `unshare --net`).
-# It refuses to run in the root network namespace: the one named by
-# JI_ROOT_NETNS (a readlink of /proc/self/ns/net the caller took there), or
-# else PID 1's.
+# It refuses to run in a netns that has any link but lo (a namespace made
+# for it is empty; the machine's is not), and in the one named by
+# JI_ROOT_NETNS (a readlink of /proc/self/ns/net the caller took there).
 set -eu
 
 mode=transparent fw=nft port=3128
@@ -30,9 +30,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || { echo "usage: exec-way.sh [--mode M] [--fw nft|iptables] [--proxy-port P] -- CMD..." >&2; exit 64; }
-root_netns=${JI_ROOT_NETNS:-$(readlink /proc/1/ns/net 2>/dev/null || true)}
-if [ -z "$root_netns" ] || [ "$(readlink /proc/self/ns/net)" = "$root_netns" ]; then
-	echo "exec-way.sh: refusing to run in the root network namespace (run it under unshare --net)" >&2
+if { [ -n "${JI_ROOT_NETNS:-}" ] && [ "$(readlink /proc/self/ns/net)" = "$JI_ROOT_NETNS" ]; } ||
+	ip -o link show | grep -qv '^[0-9]*: lo:'; then
+	echo "exec-way.sh: refusing: run it in an empty network namespace of your own (unshare --net)" >&2
 	exit 99
 fi
 
