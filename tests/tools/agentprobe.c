@@ -297,6 +297,48 @@ static long p_sethostname(void)
 		return -errno;
 	return rc(sethostname(name, strlen(name))); /* same name: no change */
 }
+/* A pty of our own as the controlling terminal: TIOCSTI works on it
+ * unless refused (legacy_tiocsti=1 kernels let any process do it). */
+static long own_pty(void)
+{
+	int m, s;
+
+	if (setsid() < 0)
+		return -errno;
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0)
+		return -errno;
+	s = open(ptsname(m), O_RDWR | O_CLOEXEC); /* no O_NOCTTY: becomes ours */
+	return s < 0 ? -errno : s;
+}
+static long p_ioctl_tiocsti(void)
+{
+	char c = ' ';
+	long fd = own_pty();
+
+	return fd < 0 ? fd : rc(ioctl((int)fd, TIOCSTI, &c));
+}
+static long p_ioctl_tiocsti_highbits(void)
+{
+	char c = ' ';
+	long fd = own_pty();
+
+	return fd < 0 ? fd : rc(syscall(SYS_ioctl, fd, 0x100000000UL | TIOCSTI, &c));
+}
+static long p_ioctl_tioclinux(void)
+{
+	char sub[8] = { 2 }; /* TIOCL_SETSEL */
+	long fd = own_pty();
+
+	return fd < 0 ? fd : rc(ioctl((int)fd, TIOCLINUX, sub));
+}
+static long p_tty_ioctl_other(void)
+{
+	struct winsize ws;
+	long fd = own_pty();
+
+	return fd < 0 ? fd : rc(ioctl((int)fd, TIOCGWINSZ, &ws));
+}
 static long p_personality_rie(void) { return rc(syscall(SYS_personality, READ_IMPLIES_EXEC)); }
 static long p_personality_norandom(void) { return rc(syscall(SYS_personality, ADDR_NO_RANDOMIZE)); }
 static long p_personality_bit31(void) { return rc(syscall(SYS_personality, 0x80000000UL | READ_IMPLIES_EXEC)); }
@@ -521,6 +563,7 @@ static const struct {
 	P(kexec_file_load), P(init_module), P(finit_module), P(delete_module), P(reboot),
 	P(swapon), P(swapoff), P(acct), P(syslog), P(settimeofday), P(clock_settime), P(quotactl),
 	P(vhangup), P(iopl), P(ioperm), P(modify_ldt), P(open_by_handle_at), P(sethostname),
+	P(ioctl_tiocsti), P(ioctl_tiocsti_highbits), P(ioctl_tioclinux),
 	P(personality_rie), P(personality_norandom), P(personality_bit31), P(socket_packet),
 	P(socket_packet_dgram), P(socket_raw4), P(socket_raw6), P(socket_raw4_cloexec),
 	P(socket_inet_packet), P(socket_packet_highbits), P(socket_netlink_netfilter),
@@ -530,6 +573,7 @@ static const struct {
 	/* allowed */
 	P(tcp_loopback), P(udp_socket), P(tcp6_socket), P(netlink_route), P(unix_socketpair),
 	P(fork_exec_true), P(read_file), P(personality_query), P(personality_linux),
+	P(tty_ioctl_other),
 #undef P
 };
 
