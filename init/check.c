@@ -308,7 +308,7 @@ static void docker_like(struct check_report *r, const struct problems *p, const 
 		add_caps_line(caps + strlen(caps), sizeof caps - strlen(caps), "", " --cap-add NET_ADMIN");
 	if (p->setid)
 		add_caps_line(caps + strlen(caps), sizeof caps - strlen(caps), "", " --cap-add SETUID --cap-add SETGID");
-	int seccomp = p->clone || p->hostname;
+	int seccomp = p->clone;
 	struct check_fix *x;
 	if (!seccomp) {
 		if (!caps[0])
@@ -371,7 +371,13 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 			 "on the host, not in the container (or, for AppArmor, a profile with the `userns,` rule)");
 	}
 
-	int need_runtime_fix = p->clone || p->net_admin || p->setid || p->hostname || p->netfilter;
+	if (p->hostname && (x = fix(r, runtime_name(rt), "option"))) {
+		snprintf(x->text, sizeof x->text, "run jailinit without --hostname");
+		snprintf(x->note, sizeof x->note,
+			 "Docker's profiles (and jailinit's) allow sethostname only with CAP_SYS_ADMIN; "
+			 "the jail keeps the container's host name");
+	}
+	int need_runtime_fix = p->clone || p->net_admin || p->setid || p->netfilter;
 	if (!need_runtime_fix)
 		goto other;
 
@@ -384,7 +390,7 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 						      p->net_admin ? "\"NET_ADMIN\"" : "",
 						      p->net_admin && p->setid ? ", " : "",
 						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
-			if ((p->clone || p->hostname) && n < sizeof x->text)
+			if (p->clone && n < sizeof x->text)
 				snprintf(x->text + n, sizeof x->text - n,
 					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: jailinit-least-privilege.json\n");
 			x->text[strcspn(x->text, "\0")] = '\0';
@@ -410,7 +416,7 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 						      p->net_admin ? "\"NET_ADMIN\"" : "",
 						      p->net_admin && p->setid ? ", " : "",
 						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
-			if ((p->clone || p->hostname) && n < sizeof x->text)
+			if (p->clone && n < sizeof x->text)
 				snprintf(x->text + n, sizeof x->text - n,
 					 "%s\"dockerSecurityOptions\": [\"seccomp=/etc/ecs/jailinit-least-privilege.json\"]",
 					 n ? ",\n" : "");
@@ -863,6 +869,8 @@ static const char *fix_title(const struct check_fix *x)
 		return "on the host";
 	if (strcmp(x->kind, "unsupported") == 0)
 		return "unsupported runtime";
+	if (strcmp(x->kind, "option") == 0)
+		return "change jailinit's options";
 	return x->kind;
 }
 

@@ -49,7 +49,7 @@ struct check_item {
 struct check_fix {
 	const char *runtime; /* "docker", "kubernetes", "ecs", "podman", "sysbox", "oci", "host" */
 	const char *kind;    /* "least-privilege", "seed-profile", "runtime", "testing-only",
-	                        "host", "unsupported" */
+	                        "host", "option", "unsupported", "none-known" */
 	char text[640];      /* exact and copy-pasteable; may span lines */
 	char note[224];
 };

@@ -333,6 +333,11 @@ static void test_hostname_needs_sethostname(void **state)
 	check_evaluate(&o, &F, &R);
 	assert_false(R.ready);
 	assert_string_equal(check_first_failure(&R)->name, "filter:sethostname");
+	assert_string_equal(R.fixes[0].kind, "option");
+	assert_string_equal(R.fixes[0].text, "run jailinit without --hostname");
+	/* The least-privilege profile would not help: no seccomp fix offered. */
+	for (int i = 0; i < R.n_fixes; i++)
+		assert_null(strstr(R.fixes[i].text, CHECK_PROFILE_LEAST));
 }
 
 static char *json_of(const char *s)
