@@ -26,6 +26,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -349,6 +350,18 @@ static int check_table_name(const char *table, const char *step, struct ji_err *
 	return 0;
 }
 
+/* Hand the error up with the table's name in front of the kernel's words. */
+static int nft_fail(struct ji_err *err, struct ji_err *e, const char *table)
+{
+	char what[NFT_TABLE_MAXNAMELEN + 16];
+
+	snprintf(what, sizeof(what), "table inet %s", table);
+	ji_context(e, what);
+	if (err != NULL)
+		*err = *e;
+	return -1;
+}
+
 int nft_jail_install(struct nl_sock *s, const struct nft_jail_rules *r, struct ji_err *err)
 {
 	static const char step[] = "install nf_tables table";
@@ -369,17 +382,19 @@ int nft_jail_install(struct nl_sock *s, const struct nft_jail_rules *r, struct j
 	memset(&e, 0, sizeof(e));
 	if (nl_transact(s, &q.b, step, &e) == 0)
 		return 0;
-	if (e.errnum != EEXIST) {
-		if (err != NULL)
-			*err = e;
-		return -1;
+	if (e.errnum == EEXIST) {
+		/* Slow path: a table of this name is left from an earlier run.
+		 * Delete it and install ours in one batch, so there is no
+		 * moment without rules; the deletion waits for an RCU grace
+		 * period. (A table still owned by a live socket answers EPERM
+		 * to both, and stays.) */
+		nft_req_init(&q);
+		nft_jail_build(&q.b, r, 1);
+		memset(&e, 0, sizeof(e));
+		if (nl_transact(s, &q.b, "replace stale nf_tables table", &e) == 0)
+			return 0;
 	}
-	/* Slow path: a table of this name is left from an earlier run.
-	 * Delete it and install ours in one batch, so there is no moment
-	 * without rules; the deletion waits for an RCU grace period. */
-	nft_req_init(&q);
-	nft_jail_build(&q.b, r, 1);
-	return nl_transact(s, &q.b, "replace stale nf_tables table", err);
+	return nft_fail(err, &e, r->table);
 }
 
 int nft_jail_delete(struct nl_sock *s, const char *table, struct ji_err *err)
@@ -397,7 +412,5 @@ int nft_jail_delete(struct nl_sock *s, const char *table, struct ji_err *err)
 	memset(&e, 0, sizeof(e));
 	if (nl_transact(s, &q.b, step, &e) == 0 || e.errnum == ENOENT)
 		return 0;
-	if (err != NULL)
-		*err = e;
-	return -1;
+	return nft_fail(err, &e, table);
 }
