@@ -16,6 +16,16 @@
 #                                  NEWUSER|NEWNET|NEWPID|NEWUTS|NEWIPC, or
 #                                  NEWUSER|NEWNET (the fallback when the
 #                                  runtime refuses PID/UTS/IPC); nothing else.
+#   jailinit-least-privilege.oci-amd64.json, .oci-arm64.json
+#                                  the same in the OCI runtime-spec format
+#                                  (linux.seccomp), for runtimes that read
+#                                  that format and not Docker's, e.g.
+#                                  containerd under Kubernetes (Localhost
+#                                  profiles): flattened the way Docker does
+#                                  for one architecture and a container with
+#                                  Docker's default capabilities plus
+#                                  NET_ADMIN (a kernel >= 4.8 assumed for
+#                                  minKernel rules).
 #
 # The new rules follow the base's own clone rules (SCMP_CMP_MASKED_EQ on the
 # flags argument, index 0, and index 1 on s390/s390x) and are inserted right
@@ -105,10 +115,42 @@ least=$(jq -n --arg o "$origin" --argjson mask $NSMASK \
 	  rule(0; $min; "NEWUSER|NEWNET"; false),
 	  rule(1; $min; "NEWUSER|NEWNET"; true) ]')
 
+# Docker's profile -> OCI linux.seccomp for one GOARCH and capability set,
+# the way Docker itself does it (includes/excludes on arches and caps,
+# archMap -> architectures).
+OCI_CAPS='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW",
+ "CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT",
+ "CAP_KILL","CAP_AUDIT_WRITE","CAP_NET_ADMIN"]'
+to_oci() { # GOARCH SCMP_ARCH < docker profile
+	jq --tab --arg goarch "$1" --arg native "$2" --argjson caps "$OCI_CAPS" '
+		def has($list; $x): any($list[]; . == $x);
+		{ defaultAction: .defaultAction }
+		+ (if .defaultErrnoRet != null then { defaultErrnoRet: .defaultErrnoRet } else {} end)
+		+ { architectures: ([(.archMap // [])[] | select(.architecture == $native)
+		                     | [.architecture] + (.subArchitectures // [])] | first // []),
+		    syscalls: [ .syscalls[]
+			| (.includes // {}) as $in | (.excludes // {}) as $ex
+			| select(($in.arches // []) == [] or has($in.arches; $goarch))
+			| select(has($ex.arches // []; $goarch) | not)
+			| select(all(($in.caps // [])[]; has($caps; .)))
+			| select(any(($ex.caps // [])[]; has($caps; .)) | not)
+			| { names: (.names // [.name]), action: .action }
+			  + (if .errnoRet != null then { errnoRet: .errnoRet } else {} end)
+			  + (if (.args // []) != [] then { args: [ .args[]
+				| { index, value, valueTwo: (.valueTwo // 0), op } ] } else {} end) ] }'
+}
+
 seedtmp=$out/.jailinit-seed.json.tmp
 leasttmp=$out/.jailinit-least-privilege.json.tmp
 add_rules "$seed" > "$seedtmp"
 add_rules "$least" > "$leasttmp"
 mv "$seedtmp" "$out/jailinit-seed.json"
 mv "$leasttmp" "$out/jailinit-least-privilege.json"
-echo "wrote $out/jailinit-seed.json $out/jailinit-least-privilege.json ($origin)"
+for a in amd64:SCMP_ARCH_X86_64 arm64:SCMP_ARCH_AARCH64; do
+	f=$out/jailinit-least-privilege.oci-${a%%:*}.json
+	leasttmp=$f.tmp
+	to_oci "${a%%:*}" "${a#*:}" < "$out/jailinit-least-privilege.json" > "$leasttmp"
+	mv "$leasttmp" "$f"
+done
+echo "wrote $out/jailinit-seed.json $out/jailinit-least-privilege.json" \
+	"$out/jailinit-least-privilege.oci-amd64.json $out/jailinit-least-privilege.oci-arm64.json ($origin)"

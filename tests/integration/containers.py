@@ -16,6 +16,7 @@ API (see docs/containers.md for the configurations):
                entrypoint=None, volumes=(), extra=(), timeout=60)
         -> CompletedProcess (always --rm --network none).
         seccomp: None (Docker's default), 'unconfined', or a profile path.
+        image: a tag from image().
     DockerContainer(image, args, ...)               context manager: a
         detached container (for stop/signal tests); .stop(t), .wait(),
         .logs(), .exec(args); force-removed on exit.
@@ -26,10 +27,16 @@ API (see docs/containers.md for the configurations):
         and optionally a user namespace mapped to host ids 100000:65536 with
         the rootfs owned by that range), runs it with `runc run` or
         `crun run`, deletes it.  seccomp_profile: None (no filter), a Docker
-        profile path or dict (converted like Docker does, for the given
-        caps), or 'docker-default' (Debian docker.io's default profile).
-    podman_run(...) / runsc_bundle(...)             pytest.skip() with the
-        reason where the runtime cannot run here (mark such tests optional).
+        profile path or dict (converted like Docker does, for Docker's
+        default caps + caps), an OCI-format profile (used as is), or
+        'docker-default' (Debian docker.io's default profile).
+    podman_image(docker_tag) -> name                context manager: the
+        image copied into podman's storage (docker save | podman load).
+    podman_run(image, args, caps, seccomp, entrypoint, volumes, extra)
+    runsc_bundle(args, caps, seccomp_profile, files, jailinit)
+        these two pytest.skip() with the reason where the runtime cannot run
+        here (mark such tests @pytest.mark.optional).
+    SEED_PROFILE, LEAST_PROFILE, LEAST_OCI_PROFILE  the committed profiles.
 
 Capabilities are names without the CAP_ prefix ("NET_ADMIN"), like
 `docker run --cap-add`.
@@ -50,6 +57,8 @@ DOCKERFILE = os.path.join(REPO, "docker", "Dockerfile")
 PROFILES = os.path.join(REPO, "docker", "seccomp")
 SEED_PROFILE = os.path.join(PROFILES, "jailinit-seed.json")
 LEAST_PROFILE = os.path.join(PROFILES, "jailinit-least-privilege.json")
+LEAST_OCI_PROFILE = os.path.join(PROFILES, "jailinit-least-privilege.oci-%s.json" % {
+    "x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine))
 BUSYBOX = "/bin/busybox"  # Debian's busybox-static
 RUN_ID = uuid.uuid4().hex[:8]
 LABEL = "jailinit-test=" + RUN_ID
@@ -233,14 +242,28 @@ def docker_default_profile_path():
     return docker_default_profile_path()
 
 
-def docker_profile_to_oci(profile, caps):
-    """Convert a Docker seccomp profile to the OCI linux.seccomp object the
-    way Docker does for a container with capability set `caps` (includes /
-    excludes on caps and arches, archMap to architectures)."""
+def load_profile(profile):
     if isinstance(profile, str):
         with open(profile) as f:
-            profile = json.load(f)
-    goarch = _GOARCH.get(platform.machine(), platform.machine())
+            return json.load(f)
+    return profile
+
+
+def is_oci_profile(profile):
+    """An OCI linux.seccomp object (no archMap, no includes/excludes)."""
+    p = load_profile(profile)
+    return "archMap" not in p and not any("includes" in s or "excludes" in s
+                                          for s in p.get("syscalls", []))
+
+
+def docker_profile_to_oci(profile, caps, goarch=None):
+    """Convert a Docker seccomp profile to the OCI linux.seccomp object the
+    way Docker does for a container with capability set `caps` (includes /
+    excludes on caps and arches, archMap to architectures); minKernel rules
+    are kept (the kernel is newer). goarch: Go's name of the architecture,
+    default the machine's."""
+    profile = load_profile(profile)
+    goarch = goarch or _GOARCH.get(platform.machine(), platform.machine())
     native = _SCMP_ARCH.get(goarch)
     capset = {"CAP_" + c for c in caps}
     arches = []
@@ -408,8 +431,12 @@ def bundle_dir(args, caps=(), seccomp_profile=None, userns=False, files=None,
                     owner=USERNS_HOST_ID if userns else None)
         if seccomp_profile == "docker-default":
             seccomp_profile = docker_default_profile_path()
-        sc = docker_profile_to_oci(seccomp_profile, list(DOCKER_DEFAULT_CAPS) + list(caps)) \
-            if seccomp_profile is not None else None
+        if seccomp_profile is None:
+            sc = None
+        elif is_oci_profile(seccomp_profile):
+            sc = load_profile(seccomp_profile)
+        else:
+            sc = docker_profile_to_oci(seccomp_profile, list(DOCKER_DEFAULT_CAPS) + list(caps))
         # Docker's default capability set plus the added ones, as docker run does.
         allcaps = sorted(set(DOCKER_DEFAULT_CAPS) | set(caps))
         with open(os.path.join(d, "config.json"), "w") as f:

@@ -140,6 +140,8 @@ OCI_CONFIGS = [
     ("default", ("NET_ADMIN",), "docker-default", "refused"),
     ("seed", ("NET_ADMIN",), C.SEED_PROFILE, "seed"),
     ("least-privilege", ("NET_ADMIN",), C.LEAST_PROFILE, "least"),
+    # the OCI-format file as Kubernetes/containerd would load it, unconverted
+    ("least-privilege-oci", ("NET_ADMIN",), C.LEAST_OCI_PROFILE, "least"),
     ("no-seccomp", ("NET_ADMIN",), None, "open"),
 ]
 

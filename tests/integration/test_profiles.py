@@ -11,6 +11,10 @@ import containers as C
 
 SEED = "jailinit-seed.json"
 LEAST = "jailinit-least-privilege.json"
+OCI = {"amd64": "jailinit-least-privilege.oci-amd64.json",
+       "arm64": "jailinit-least-privilege.oci-arm64.json"}
+ALL = [SEED, LEAST] + sorted(OCI.values())
+OCI_CAPS = C.DOCKER_DEFAULT_CAPS + ("NET_ADMIN",)
 GENERATOR = os.path.join(C.PROFILES, "generate.sh")
 
 NSMASK = 0x7E020000  # NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
@@ -38,7 +42,7 @@ def base(fresh):
     return load(C.docker_default_profile_path())
 
 
-@pytest.mark.parametrize("name", [SEED, LEAST])
+@pytest.mark.parametrize("name", ALL)
 def test_committed_profile_is_valid_json(name):
     p = load(os.path.join(C.PROFILES, name))
     assert p["defaultAction"] == "SCMP_ACT_ERRNO"
@@ -47,7 +51,7 @@ def test_committed_profile_is_valid_json(name):
         assert s["names"] and s["action"].startswith("SCMP_ACT_")
 
 
-@pytest.mark.parametrize("name", [SEED, LEAST])
+@pytest.mark.parametrize("name", ALL)
 def test_committed_profile_is_up_to_date(fresh, name):
     """What `make profiles` writes now is byte for byte what is committed."""
     with open(os.path.join(C.PROFILES, name), "rb") as f:
@@ -61,7 +65,7 @@ def test_generator_is_deterministic(fresh, tmp_path):
     r = subprocess.run(["sh", GENERATOR, "-o", str(tmp_path)], capture_output=True,
                        text=True, timeout=300, cwd=C.REPO)
     assert r.returncode == 0, r.stderr
-    for name in (SEED, LEAST):
+    for name in ALL:
         assert (tmp_path / name).read_bytes() == (fresh / name).read_bytes()
 
 
@@ -144,3 +148,22 @@ def test_generator_refuses_a_base_without_clone_rules(tmp_path):
     assert r.returncode != 0
     assert "no clone rule" in r.stderr
     assert not (tmp_path / "out" / LEAST).exists()
+
+
+@pytest.mark.parametrize("goarch", sorted(OCI))
+def test_oci_variant_is_the_least_privilege_profile_as_docker_applies_it(goarch):
+    """The OCI-format files (for containerd / Kubernetes) are what Docker
+    would load from the least-privilege profile for a container with its
+    default caps + NET_ADMIN (the generator's jq and the harness's Python
+    conversion, written independently, agree)."""
+    oci = load(os.path.join(C.PROFILES, OCI[goarch]))
+    want = C.docker_profile_to_oci(os.path.join(C.PROFILES, LEAST), OCI_CAPS, goarch=goarch)
+    assert oci == want
+    assert C.is_oci_profile(oci)
+    clone = [r for r in oci["syscalls"] if "clone" in r["names"]]
+    # Docker's own rule (no namespace flag) and jailinit's two exact masks;
+    # no s390 rule on argument 1, no CAP_SYS_ADMIN rule
+    assert [(r["args"][0]["index"], r["args"][0]["value"], r["args"][0]["valueTwo"])
+            for r in clone] == [(0, NSMASK, 0), (0, NSMASK, JAIL_FULL), (0, NSMASK, JAIL_MIN)]
+    allowed = {n for r in oci["syscalls"] if r["action"] == "SCMP_ACT_ALLOW" for n in r["names"]}
+    assert not allowed & {"unshare", "setns", "mount", "bpf", "clone3"}
