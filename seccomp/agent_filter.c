@@ -114,28 +114,41 @@ static int rule2(struct build *b, int nr, const char *name, struct scmp_arg_cmp 
 	return rule(b, SCMP_ACT_ERRNO(EPERM), nr, name, 2, v);
 }
 
-/* socket and socketpair: families AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK
- * (NETLINK_ROUTE only) are allowed, nothing else; SOCK_RAW and SOCK_PACKET
- * only for netlink (where SOCK_RAW is the normal type). */
-static int socket_rules(struct build *b, int nr, const char *name)
+/* socket: families AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK (NETLINK_ROUTE
+ * only) are allowed, nothing else; SOCK_RAW and SOCK_PACKET only for netlink
+ * (where SOCK_RAW is the normal type). The refused families below AF_NETLINK
+ * are matched in aligned blocks (one masked comparison per block) to keep the
+ * filter short: 0 | 3 | 4-7 | 8-9 | 11 | 12-15. */
+static const struct {
+	scmp_datum_t mask, value;
+} refused_low_families[] = {
+	{ ~(scmp_datum_t)0, AF_UNSPEC }, { ~(scmp_datum_t)0, 3 },  { ~(scmp_datum_t)3, 4 },
+	{ ~(scmp_datum_t)1, 8 },         { ~(scmp_datum_t)0, 11 }, { ~(scmp_datum_t)3, 12 },
+};
+
+static int socket_rules(struct build *b)
 {
-	for (int f = 0; f < AF_NETLINK; f++) {
-		if (f == AF_UNIX || f == AF_INET || f == AF_INET6)
-			continue;
-		if (rule1(b, nr, name, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)f)) != 0)
+	const int nr = SCMP_SYS(socket);
+
+	for (size_t i = 0; i < sizeof(refused_low_families) / sizeof(refused_low_families[0]); i++)
+		if (rule1(b, nr, "socket",
+			  SCMP_A0(SCMP_CMP_MASKED_EQ, refused_low_families[i].mask, refused_low_families[i].value)) != 0)
 			return -1;
-	}
 	/* everything past AF_NETLINK, and every value with high bits set (the
 	 * kernel would truncate it to an int: refuse rather than guess) */
-	if (rule1(b, nr, name, SCMP_A0(SCMP_CMP_GT, AF_NETLINK)) != 0)
+	if (rule1(b, nr, "socket", SCMP_A0(SCMP_CMP_GT, AF_NETLINK)) != 0)
 		return -1;
-	if (rule2(b, nr, name, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE)) != 0)
+	if (rule2(b, nr, "socket", SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE)) != 0)
 		return -1;
-	if (rule2(b, nr, name, SCMP_A0(SCMP_CMP_NE, AF_NETLINK),
+	if (rule2(b, nr, "socket", SCMP_A0(SCMP_CMP_NE, AF_NETLINK),
 		  SCMP_A1(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_RAW)) != 0)
 		return -1;
-	return rule2(b, nr, name, SCMP_A0(SCMP_CMP_NE, AF_NETLINK),
-		     SCMP_A1(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_PACKET));
+	if (rule2(b, nr, "socket", SCMP_A0(SCMP_CMP_NE, AF_NETLINK),
+		  SCMP_A1(SCMP_CMP_MASKED_EQ, SOCK_TYPE_MASK, SOCK_PACKET)) != 0)
+		return -1;
+	/* socketpair is only meaningful for AF_UNIX (others create two sockets
+	 * of the family and then fail): refuse every other family */
+	return rule1(b, SCMP_SYS(socketpair), "socketpair", SCMP_A0(SCMP_CMP_NE, AF_UNIX));
 }
 
 /* personality: libseccomp allows one comparison per argument in a rule, so
@@ -173,8 +186,7 @@ static int build_rules(struct build *b)
 	/* clone3's flags are behind a pointer: ENOSYS makes libc use clone */
 	if (rule(b, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), "clone3", 0, NULL) != 0)
 		return -1;
-	if (socket_rules(b, SCMP_SYS(socket), "socket") != 0 ||
-	    socket_rules(b, SCMP_SYS(socketpair), "socketpair") != 0)
+	if (socket_rules(b) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(tty_inject) / sizeof(tty_inject[0]); i++)
 		if (rule1(b, SCMP_SYS(ioctl), "ioctl", SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_inject[i])) != 0)

@@ -36,7 +36,8 @@ EPERM_PROBES = [
     "socket_packet", "socket_packet_dgram", "socket_raw4", "socket_raw6", "socket_raw4_cloexec",
     "socket_inet_packet", "socket_packet_highbits", "socket_netlink_netfilter",
     "socket_netlink_sock_diag", "socket_netlink_audit", "socket_netlink_uevent",
-    "socket_vsock", "socket_alg", "socketpair_packet",
+    "socket_vsock", "socket_alg", "socket_other_families", "socketpair_packet",
+    "socketpair_inet",
     # rtnetlink writes: the filter allows NETLINK_ROUTE, the kernel refuses
     # them without CAP_NET_ADMIN
     "route_add", "addr_add",

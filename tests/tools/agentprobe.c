@@ -365,6 +365,29 @@ static long p_socket_netlink_audit(void) { return sock(AF_NETLINK, SOCK_RAW, NET
 static long p_socket_netlink_uevent(void) { return sock(AF_NETLINK, SOCK_DGRAM, NETLINK_KOBJECT_UEVENT); }
 static long p_socket_vsock(void) { return sock(AF_VSOCK, SOCK_STREAM, 0); }
 static long p_socket_alg(void) { return sock(AF_ALG, SOCK_SEQPACKET, 0); }
+/* Every family but the four allowed, with the common types: each must be
+ * refused with EPERM (returns the first other answer). */
+static long p_socket_other_families(void)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW };
+
+	for (long f = 0; f < 64; f++) {
+		if (f == AF_UNIX || f == AF_INET || f == AF_INET6 || f == AF_NETLINK)
+			continue;
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			long r = sock(f, types[t], 0);
+			if (r != -EPERM)
+				return r;
+		}
+	}
+	return -EPERM;
+}
+static long p_socketpair_inet(void)
+{
+	int sv[2];
+
+	return rc(socketpair(AF_INET, SOCK_STREAM, 0, sv)); /* EOPNOTSUPP unfiltered */
+}
 static long p_socketpair_packet(void)
 {
 	int sv[2];
@@ -568,7 +591,8 @@ static const struct {
 	P(socket_packet_dgram), P(socket_raw4), P(socket_raw6), P(socket_raw4_cloexec),
 	P(socket_inet_packet), P(socket_packet_highbits), P(socket_netlink_netfilter),
 	P(socket_netlink_sock_diag), P(socket_netlink_audit), P(socket_netlink_uevent),
-	P(socket_vsock), P(socket_alg), P(socketpair_packet), P(route_add), P(addr_add),
+	P(socket_vsock), P(socket_alg), P(socket_other_families), P(socketpair_packet),
+	P(socketpair_inet), P(route_add), P(addr_add),
 	P(int80_getpid), P(x32_getpid),
 	/* allowed */
 	P(tcp_loopback), P(udp_socket), P(tcp6_socket), P(netlink_route), P(unix_socketpair),
