@@ -13,7 +13,9 @@
 /* Interface index by name, or -1 with err (ENODEV). */
 int rtnl_link_index(struct nl_sock *s, const char *name, struct ji_err *err);
 /* One RTM_NEWLINK: veth `name` here, its peer `peer_name` created directly in
- * the netns of process peer_ns_pid (IFLA_NET_NS_PID). Both ends down. */
+ * the netns of process peer_ns_pid (IFLA_NET_NS_PID). Both ends down.
+ * Returns the ifindex of `name` (> 0; from the kernel's echo of the new link,
+ * no extra round trip) or -1 with err. */
 int rtnl_veth_create(struct nl_sock *s, const char *name, const char *peer_name, pid_t peer_ns_pid,
 		     struct ji_err *err);
 int rtnl_link_delete(struct nl_sock *s, int ifindex, struct ji_err *err);

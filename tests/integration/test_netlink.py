@@ -226,6 +226,29 @@ def test_addresses_and_default_route(nets):
     assert nets.client("tcp", OUTER_ADDR, 8080) == "ok port=8080 orig=direct"
 
 
+def test_jail_side_from_its_own_user_namespace(nets):
+    """As in the jail: the peer goes into a netns owned by a child user
+    namespace, whose root configures its own side; from there it cannot
+    reach the outer netns."""
+    p = subprocess.Popen(["nsenter", "-t", str(nets.outer), "-n", "unshare", "-Urn", "sleep", "600"])
+    nets.procs.append(p)
+    _wait_netns(p.pid, {ROOT_NETNS, _netns(nets.outer), _netns(nets.inner)})
+    nets.ok("veth", "ji0", "jv0", p.pid)
+
+    def jail(*args):
+        return run(["nsenter", "-t", str(p.pid), "-U", "-n", nets.nettest] + [str(a) for a in args])
+
+    for args in (("addrgen-off", "jv0"), ("addr", "jv0", f"{INNER_ADDR}/{PREFIX}"), ("up", "jv0"),
+                 ("up", "lo"), ("route", "jv0", OUTER_ADDR)):
+        r = jail(*args)
+        assert r.returncode == 0, (args, r.stderr)
+    r = run(["nsenter", "-t", str(p.pid), "-U", "-n", "ip", "-o", "addr", "show", "jv0"])
+    assert f"inet {INNER_ADDR}/{PREFIX}" in r.stdout and "inet6" not in r.stdout, r.stdout
+    # root of the jail's user namespace has no say over the outer netns
+    r = jail("veth", "jx0", "jy0", nets.outer)
+    assert r.returncode == 1 and r.stderr.startswith("nettest: create veth: EPERM "), r.stderr
+
+
 def test_errors_keep_the_kernels_errno(nets):
     nets.ok("veth", "ji0", "jv0", nets.inner)
     cases = [

@@ -13,10 +13,14 @@
  *                                         --hold: print "ready" and keep the
  *                                         socket open until stdin closes
  *   nettest nft-delete [--table T]
- *   nettest bench N HOST PEER PID A/P [--proxy-port P] [--transparent]
+ *   nettest bench N HOST PEER PID A/P [--proxy-port P] [--dns-port D]
+ *                 [--transparent] [--keep]
  *                                         N rounds of: veth + addrgen-off + addr
  *                                         + up + table install; then delete the
- *                                         link and the table; prints timings
+ *                                         link and the table; prints timings.
+ *                                         --keep: round k makes HOSTk, PEERk
+ *                                         and table jailinitk and deletes
+ *                                         nothing (the namespaces' end does)
  *
  * On failure it prints the error value (step, errno name, detail) on stderr
  * and exits 1; a usage error exits 2. */
@@ -27,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <linux/netlink.h>
 
 #include "init/err.h"
@@ -107,6 +112,7 @@ static int with_index(struct nl_sock *s, const char *name, struct ji_err *e)
 struct nft_opts {
 	struct nft_jail_rules r;
 	int hold;
+	int keep;
 	int have_addr;
 };
 
@@ -122,6 +128,8 @@ static int parse_nft_opts(int argc, char **argv, int i, struct nft_opts *o)
 			o->r.owned = 1;
 		else if (!strcmp(a, "--hold"))
 			o->hold = 1;
+		else if (!strcmp(a, "--keep"))
+			o->keep = 1;
 		else if (v == NULL)
 			return -1;
 		else if (!strcmp(a, "--link"))
@@ -186,7 +194,6 @@ static int bench(int argc, char **argv)
 	if (argc < 7 || (n = atoi(argv[2])) <= 0 || parse_cidr(argv[6], &addr, &prefix) < 0 ||
 	    (pid = strtol(argv[5], NULL, 10)) <= 0 || parse_nft_opts(argc, argv, 7, &o) < 0)
 		return usage();
-	o.r.link_name = argv[3];
 	o.r.outer_addr = addr;
 	for (j = 0; j < T_N; j++)
 		if ((t[j] = calloc((size_t)n, sizeof(double))) == NULL)
@@ -194,8 +201,17 @@ static int bench(int argc, char **argv)
 	if (open_sock(&rt, NETLINK_ROUTE, &e) < 0 || open_sock(&nf, NETLINK_NETFILTER, &e) < 0)
 		return fail(&e);
 	for (k = 0; k < n; k++) {
-		double t0 = now_us(), t1;
-		int ifindex = rtnl_veth_create(&rt, argv[3], argv[4], (pid_t)pid, &e);
+		char host[IFNAMSIZ], peer[IFNAMSIZ], table[32];
+		double t0, t1;
+		int ifindex;
+
+		snprintf(host, sizeof(host), "%s%d", argv[3], o.keep ? k : 0);
+		snprintf(peer, sizeof(peer), "%s%d", argv[4], o.keep ? k : 0);
+		snprintf(table, sizeof(table), "%s%d", NFT_JAIL_TABLE, o.keep ? k : 0);
+		o.r.link_name = host;
+		o.r.table = table;
+		t0 = now_us();
+		ifindex = rtnl_veth_create(&rt, host, peer, (pid_t)pid, &e);
 
 		if (ifindex < 0)
 			return fail(&e);
@@ -217,6 +233,10 @@ static int bench(int argc, char **argv)
 			return fail(&e);
 		t[T_NFT][k] = now_us() - t1;
 		t[T_SETUP][k] = now_us() - t0;
+		if (o.keep) {
+			t[T_DELLINK][k] = t[T_DELTABLE][k] = 0;
+			continue;
+		}
 		t1 = now_us();
 		if (rtnl_link_delete(&rt, ifindex, &e) < 0)
 			return fail(&e);
@@ -226,7 +246,7 @@ static int bench(int argc, char **argv)
 			return fail(&e);
 		t[T_DELTABLE][k] = now_us() - t1;
 	}
-	for (j = 0; j < T_N; j++)
+	for (j = 0; j < (o.keep ? T_DELLINK : T_N); j++)
 		print_stats(names[j], t[j], n);
 	nl_close(&rt);
 	nl_close(&nf);
