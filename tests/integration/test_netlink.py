@@ -132,19 +132,19 @@ class Nets:
         assert r.returncode == 0, f"nettest {' '.join(map(str, args))}: {r.stderr}"
         return r.stdout.strip()
 
-    def link(self, addrgen_off=True):
+    def link(self, addrgen_off=True, outer=OUTER_ADDR, inner=INNER_ADDR, prefix=PREFIX):
         """The whole link: veth with the peer in the inner netns, addresses,
         both ends up, lo up inside, default route inside."""
         ifindex = int(self.ok("veth", "ji0", "jv0", self.inner))
         if addrgen_off:
             self.ok("addrgen-off", "ji0")
             self.ok("addrgen-off", "jv0", where="in")
-        self.ok("addr", "ji0", f"{OUTER_ADDR}/{PREFIX}")
+        self.ok("addr", "ji0", f"{outer}/{prefix}")
         self.ok("up", "ji0")
         self.ok("up", "lo", where="in")
-        self.ok("addr", "jv0", f"{INNER_ADDR}/{PREFIX}", where="in")
+        self.ok("addr", "jv0", f"{inner}/{prefix}", where="in")
         self.ok("up", "jv0", where="in")
-        self.ok("route", "jv0", OUTER_ADDR, where="in")
+        self.ok("route", "jv0", outer, where="in")
         return ifindex
 
     def listen(self, *ports):
@@ -224,6 +224,16 @@ def test_addresses_and_default_route(nets):
     # the link carries traffic (no table yet)
     nets.listen(8080)
     assert nets.client("tcp", OUTER_ADDR, 8080) == "ok port=8080 orig=direct"
+
+
+def test_point_to_point_31(nets):
+    """A /31 (RFC 3021) works as well as a /30: jailinit's default is
+    198.18.0.0/30 (RFC 2544), --subnet may give a /31."""
+    nets.link(outer="198.18.0.0", inner="198.18.0.1", prefix=31)
+    nets.listen(3128)
+    nets.ok("nft-install", "--link", "ji0", "--addr", "198.18.0.0", "--proxy-port", "3128")
+    assert nets.client("tcp", "198.18.0.0", 3128).startswith("ok port=3128")
+    assert "default via 198.18.0.0 dev jv0" in nets.inn("ip", "route").stdout
 
 
 def test_jail_side_from_its_own_user_namespace(nets):

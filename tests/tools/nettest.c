@@ -17,7 +17,9 @@
  *                 [--transparent] [--keep]
  *                                         N rounds of: veth + addrgen-off + addr
  *                                         + up + table install; then delete the
- *                                         link and the table; prints timings.
+ *                                         link and the table; prints timings
+ *                                         (and of installing the table once
+ *                                         more over the existing one).
  *                                         --keep: round k makes HOSTk, PEERk
  *                                         and table jailinitk and deletes
  *                                         nothing (the namespaces' end does)
@@ -179,10 +181,10 @@ static void print_stats(const char *what, double *v, int n)
 /* One jail's outer side, timed step by step, then its teardown. */
 static int bench(int argc, char **argv)
 {
-	enum { T_VETH, T_ADDRGEN, T_ADDR, T_UP, T_NFT, T_SETUP, T_DELLINK, T_DELTABLE, T_N };
+	enum { T_VETH, T_ADDRGEN, T_ADDR, T_UP, T_NFT, T_SETUP, T_REPLACE, T_DELLINK, T_DELTABLE, T_N };
 	static const char *names[T_N] = { "veth (peer in netns)", "ipv6 addrgen off", "address", "link up",
-					  "nf_tables table", "total setup", "delete link",
-					  "delete table" };
+					  "nf_tables table", "total setup", "table over a stale one",
+					  "delete link", "delete table" };
 	struct nft_opts o = { .r = { .table = NFT_JAIL_TABLE } };
 	struct nl_sock rt, nf;
 	struct ji_err e = { 0 };
@@ -234,9 +236,12 @@ static int bench(int argc, char **argv)
 		t[T_NFT][k] = now_us() - t1;
 		t[T_SETUP][k] = now_us() - t0;
 		if (o.keep) {
-			t[T_DELLINK][k] = t[T_DELTABLE][k] = 0;
 			continue;
 		}
+		t1 = now_us();
+		if (nft_jail_install(&nf, &o.r, &e) < 0) /* the slow path: replace */
+			return fail(&e);
+		t[T_REPLACE][k] = now_us() - t1;
 		t1 = now_us();
 		if (rtnl_link_delete(&rt, ifindex, &e) < 0)
 			return fail(&e);
@@ -246,7 +251,7 @@ static int bench(int argc, char **argv)
 			return fail(&e);
 		t[T_DELTABLE][k] = now_us() - t1;
 	}
-	for (j = 0; j < (o.keep ? T_DELLINK : T_N); j++)
+	for (j = 0; j < (o.keep ? T_REPLACE : T_N); j++)
 		print_stats(names[j], t[j], n);
 	nl_close(&rt);
 	nl_close(&nf);
