@@ -396,6 +396,16 @@ def jail_inner(cfg):
 
 def check_cost(ji, stamp, env):
     res = {}
+    cc = os.path.join(os.path.dirname(stamp), "checkcost")
+    if os.access(cc, os.X_OK):
+        res["checkcost"] = {}
+        for mode, args in (("none", ["--net", "none"]),
+                           ("transparent", ["--net", "transparent", "--proxy-port", str(PORT)])):
+            p = run([cc, "-n", "50" if QUICK else "300"] + args, env=env, timeout=120)
+            try:
+                res["checkcost"][mode] = json.loads(p.stdout)
+            except ValueError:
+                res["checkcost"][mode] = {"error": f"exit {p.returncode}: {p.stderr.strip()[:120]}"}
     argv = [ji, "check", "--json", "--net", "transparent", "--proxy-port", str(PORT)]
     p = run(argv, env=env, timeout=60)
     try:
@@ -480,6 +490,17 @@ def sec_jail(ji, tools):
             + " (iptables' own empty `ip filter`/`ip nat` not counted).")
     c = out["check"]
     parts = []
+    if c.get("checkcost"):
+        for mode, r in c["checkcost"].items():
+            if "med_ns" in r:
+                parts.append(f"quiet pre-run check (`check_quick()`, timed in-process by tests/tools/checkcost, "
+                             f"`--net {mode}`): median **{r['med_ns'] / 1e3:.0f} µs** (p10 {r['p10_ns'] / 1e3:.0f}, "
+                             f"p90 {r['p90_ns'] / 1e3:.0f}; {r['runs']} calls; ready={r['ready']}"
+                             + (f", refused at {r.get('step')} {r.get('errno')}" if not r["ready"] else "") + ")")
+            else:
+                parts.append(f"quiet pre-run check, `--net {mode}`: {r.get('error')}")
+    else:
+        parts.append("quiet pre-run check timed in-process (tests/tools/checkcost): " + NA)
     cj = c.get("check_json")
     if cj:
         parts.append(f"`jailinit check --json --net transparent --proxy-port {PORT}` (the full, loud "

@@ -6,9 +6,10 @@
 # docs/benchmarks.md. Prints one markdown report and saves it as bench.md
 # beside the binary (BENCH_OUT overrides). Needs root (PID and network
 # namespaces); the jail part runs in a network namespace of its own.
-# The tools (stamp, startlat, orphans) are taken from the tools dir beside
-# the binary ($(dirname jailinit)/tools, what `make tools` builds); missing
-# ones are built there with musl-gcc (they need nothing of jailinit).
+# The tools (stamp, startlat, orphans, checkcost) are taken from the tools
+# dir beside the binary ($(dirname jailinit)/tools, what `make tools`
+# builds); missing ones are built there (stamp, startlat and orphans with
+# plain musl-gcc: they need nothing of jailinit).
 set -eu
 
 ji=${1:?usage: sh bench/run.sh /abs/path/to/jailinit}
@@ -27,6 +28,18 @@ done
 [ -z "$missing" ] || { echo "bench: missing:$missing (make setup installs them)" >&2; exit 1; }
 
 mkdir -p "$tools"
+# checkcost links jailinit's modules: only the Makefile builds it (when the
+# binary is a build of this tree: BUILD=$(dirname jailinit)); without it the
+# check-cost line says n/a.
+bdir=$(dirname "$ji")
+case $bdir in
+"$root"/*)
+	if [ "$(basename "$ji")" = jailinit ]; then
+		rel=${bdir#"$root"/}
+		make -s -C "$root" BUILD="$rel" "$rel/tools/checkcost" >/dev/null 2>&1 ||
+			echo "bench: could not build $rel/tools/checkcost (check cost: n/a)" >&2
+	fi ;;
+esac
 for t in stamp startlat orphans; do
 	src=$root/tests/tools/$t.c
 	if [ ! -x "$tools/$t" ] || [ "$src" -nt "$tools/$t" ]; then
