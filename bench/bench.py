@@ -555,7 +555,7 @@ def main():
     for title, s in [("1. Whole process: `INIT -- true`", s1),
                      ("2. Start-up latency: exec of the init → exec of the agent", s2),
                      ("3. Sizes and peak RSS", s3),
-                     (f"4. Reaping orphans as PID 1", s4),
+                     ("4. Reaping orphans as PID 1", s4),
                      ("5. Idle: wake-ups and syscalls", s5),
                      ("6. The jail: exec of jailinit → exec of the agent, and teardown", s6)]:
         body += f"\n## {title}\n\n{s}\n"

@@ -45,9 +45,9 @@ mkfifo "$dir/ready" "$dir/go"
 # The jail's first process: waits for the go, then becomes the agent.
 # (unshare -Urn: new user ns mapping root, new net ns; what most shell-based
 # sandboxes do, before they configure it from outside with nsenter.)
-unshare -Urn sh -c 'echo >"$1"; read _ <"$2"; shift 2; exec "$@"' jail "$dir/ready" "$dir/go" "$@" &
+unshare -Urn sh -c 'echo >"$1"; read -r _ <"$2"; shift 2; exec "$@"' jail "$dir/ready" "$dir/go" "$@" &
 child=$!
-read _ <"$dir/ready"
+read -r _ <"$dir/ready"
 
 teardown() {
 	if [ "$mode" != none ]; then
