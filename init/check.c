@@ -294,36 +294,40 @@ struct problems {
 	int gvisor;
 	int netfilter; /* no NETLINK_NETFILTER (not gVisor) */
 	int other;     /* a real step failed for a reason none of the above explains */
+	int want_net_admin;    /* the mode needs CAP_NET_ADMIN (present or not) */
+	int sys_admin_reliant; /* CAP_SYS_ADMIN under a filter: clone may only work thanks to it */
 };
 
-static void add_caps_line(char *out, size_t cap, const char *pre, const char *flags)
-{
-	snprintf(out, cap, "%s%s", pre, flags);
-}
-
-static void docker_like(struct check_report *r, const struct problems *p, const char *cli, const char *rt)
+/* The docker-style fixes. Each text is the complete set of flags the jail
+ * needs beyond the engine's defaults, not a delta to the flags in use (which
+ * cannot be seen from inside): NET_ADMIN when the mode needs it, SETUID and
+ * SETGID when missing, and the least-privilege profile whenever the filter
+ * refuses the jail's clone or clone only works thanks to CAP_SYS_ADMIN — and
+ * always for Docker/containerd, whose default profile refuses it. */
+static void docker_like(struct check_report *r, const struct problems *p, const char *cli, const char *rt,
+			int default_refuses_clone)
 {
 	char caps[96] = "";
-	if (p->net_admin)
-		add_caps_line(caps + strlen(caps), sizeof caps - strlen(caps), "", " --cap-add NET_ADMIN");
-	if (p->setid)
-		add_caps_line(caps + strlen(caps), sizeof caps - strlen(caps), "", " --cap-add SETUID --cap-add SETGID");
-	int seccomp = p->clone;
+	size_t n = 0;
+	if (p->want_net_admin)
+		n += (size_t)snprintf(caps + n, sizeof caps - n, " --cap-add NET_ADMIN");
+	if (p->setid && n < sizeof caps)
+		snprintf(caps + n, sizeof caps - n, " --cap-add SETUID --cap-add SETGID");
+	int profile = default_refuses_clone || p->clone || p->sys_admin_reliant;
 	struct check_fix *x;
-	if (!seccomp) {
-		if (!caps[0])
-			return;
-		if ((x = fix(r, rt, "least-privilege"))) {
+	if (!profile) {
+		if ((x = fix(r, rt, "least-privilege")))
 			snprintf(x->text, sizeof x->text, "%s run%s IMAGE", cli, caps);
-			snprintf(x->note, sizeof x->note, "keep the --security-opt seccomp=... you use now");
-		}
 		return;
 	}
 	if ((x = fix(r, rt, "least-privilege"))) {
 		snprintf(x->text, sizeof x->text, "%s run%s --security-opt seccomp=%s IMAGE", cli, caps, CHECK_PROFILE_LEAST);
-		snprintf(x->note, sizeof x->note,
-			 "the default profile plus clone only with jailinit's namespace flags (from the jailinit repository)");
+		snprintf(x->note, sizeof x->note, "%s%s",
+			 p->sys_admin_reliant ? "instead of --cap-add SYS_ADMIN; " : "",
+			 "the default profile plus clone only with jailinit's namespace flags (in jailinit's repository)");
 	}
+	if (!p->clone && !p->sys_admin_reliant)
+		return; /* the profile is not what is missing: no alternatives needed */
 	if ((x = fix(r, rt, "seed-profile"))) {
 		snprintf(x->text, sizeof x->text, "%s run%s --security-opt seccomp=%s IMAGE", cli, caps, CHECK_PROFILE_SEED);
 		snprintf(x->note, sizeof x->note, "alternative: the default profile plus clone allowed with any flags");
@@ -385,12 +389,12 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 	case RT_ORCH_KUBERNETES: {
 		if ((x = fix(r, "kubernetes", "least-privilege"))) {
 			size_t n = (size_t)snprintf(x->text, sizeof x->text, "securityContext:\n");
-			if (p->net_admin || p->setid)
+			if (p->want_net_admin || p->setid)
 				n += (size_t)snprintf(x->text + n, sizeof x->text - n, "  capabilities:\n    add: [%s%s%s]\n",
-						      p->net_admin ? "\"NET_ADMIN\"" : "",
-						      p->net_admin && p->setid ? ", " : "",
+						      p->want_net_admin ? "\"NET_ADMIN\"" : "",
+						      p->want_net_admin && p->setid ? ", " : "",
 						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
-			if (p->clone && n < sizeof x->text)
+			if (n < sizeof x->text)
 				snprintf(x->text + n, sizeof x->text - n,
 					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: jailinit-least-privilege.json\n");
 			x->text[strcspn(x->text, "\0")] = '\0';
@@ -410,13 +414,13 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 	case RT_ORCH_ECS: {
 		if ((x = fix(r, "ecs", "least-privilege"))) {
 			size_t n = 0;
-			if (p->net_admin || p->setid)
+			if (p->want_net_admin || p->setid)
 				n += (size_t)snprintf(x->text, sizeof x->text,
 						      "\"linuxParameters\": {\"capabilities\": {\"add\": [%s%s%s]}}",
-						      p->net_admin ? "\"NET_ADMIN\"" : "",
-						      p->net_admin && p->setid ? ", " : "",
+						      p->want_net_admin ? "\"NET_ADMIN\"" : "",
+						      p->want_net_admin && p->setid ? ", " : "",
 						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
-			if (p->clone && n < sizeof x->text)
+			if (n < sizeof x->text)
 				snprintf(x->text + n, sizeof x->text - n,
 					 "%s\"dockerSecurityOptions\": [\"seccomp=/etc/ecs/jailinit-least-privilege.json\"]",
 					 n ? ",\n" : "");
@@ -429,17 +433,17 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 	case RT_ORCH_NONE:
 		switch (rt->engine) {
 		case RT_PODMAN:
-			docker_like(r, p, "podman", "podman");
+			docker_like(r, p, "podman", "podman", 0);
 			break;
 		case RT_CONTAINERD:
-			docker_like(r, p, "nerdctl", "containerd");
+			docker_like(r, p, "nerdctl", "containerd", 1);
 			break;
 		case RT_SYSBOX:
 		case RT_DOCKER:
 		case RT_CONTAINER:
 		case RT_LXC:
 		case RT_GVISOR:
-			docker_like(r, p, "docker", "docker");
+			docker_like(r, p, "docker", "docker", 1);
 			if (rt->engine == RT_CONTAINER && (x = fix(r, "oci", "least-privilege"))) {
 				snprintf(x->text, sizeof x->text,
 					 "config.json: add \"CAP_NET_ADMIN\" to process.capabilities.bounding, .permitted "
@@ -518,6 +522,8 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 			add(r, called[i].item, c == CAP_SYS_ADMIN ? 1 : have, required, 0, "%s %s (%s)",
 			    caps_name(c), where, called[i].use);
 		}
+		p.want_net_admin = need_na;
+		p.sys_admin_reliant = has_sa && f->seccomp_mode != 0;
 		if (need_na && !has_na) {
 			p.net_admin = 1;
 			p.net_admin_unbounded = !(bnd & CAPS_BIT(CAP_NET_ADMIN));

@@ -150,7 +150,9 @@ static void test_net_admin_only(void **state)
 	assert_false(R.ready);
 	assert_int_equal(n_failed_required(&R), 1);
 	assert_string_equal(check_first_failure(&R)->name, "filter:clone-min");
-	assert_string_equal(R.fixes[0].text, "docker run --security-opt seccomp=" CHECK_PROFILE_LEAST " IMAGE");
+	/* Complete, not a delta: NET_ADMIN is there now but the text keeps it. */
+	assert_string_equal(R.fixes[0].text,
+			    "docker run --cap-add NET_ADMIN --security-opt seccomp=" CHECK_PROFILE_LEAST " IMAGE");
 }
 
 static void test_least_privilege_profile(void **state)
@@ -190,8 +192,24 @@ static void test_sys_admin_only(void **state)
 	assert_string_equal(R.tier, "reduced");
 	assert_int_equal(n_failed_required(&R), 1);
 	assert_string_equal(check_first_failure(&R)->name, "cap_net_admin");
+	/* Least privilege replaces SYS_ADMIN by the profile; SYS_ADMIN last. */
+	assert_string_equal(R.fixes[0].text,
+			    "docker run --cap-add NET_ADMIN --security-opt seccomp=" CHECK_PROFILE_LEAST " IMAGE");
+	assert_non_null(strstr(R.fixes[0].note, "instead of --cap-add SYS_ADMIN"));
+	assert_string_equal(R.fixes[R.n_fixes - 1].kind, "testing-only");
+	assert_string_equal(R.fixes[R.n_fixes - 1].text, "docker run --cap-add NET_ADMIN --cap-add SYS_ADMIN IMAGE");
+}
+
+static void test_podman_default_profile_allows_clone(void **state)
+{
+	(void)state;
+	struct options o = opts(NET_PROXY, 3128);
+	docker_facts(&F, 0, EINVAL, EINVAL, EINVAL, 0);
+	F.rt.engine = RT_PODMAN;
+	check_evaluate(&o, &F, &R);
+	assert_false(R.ready);
 	assert_int_equal(R.n_fixes, 1);
-	assert_string_equal(R.fixes[0].text, "docker run --cap-add NET_ADMIN IMAGE");
+	assert_string_equal(R.fixes[0].text, "podman run --cap-add NET_ADMIN IMAGE");
 }
 
 static void test_net_none_without_net_admin_is_reduced_but_ready(void **state)
@@ -551,6 +569,7 @@ int main(void)
 		cmocka_unit_test(test_least_privilege_profile),
 		cmocka_unit_test(test_seed_profile),
 		cmocka_unit_test(test_sys_admin_only),
+		cmocka_unit_test(test_podman_default_profile_allows_clone),
 		cmocka_unit_test(test_net_none_without_net_admin_is_reduced_but_ready),
 		cmocka_unit_test(test_only_min_clone_is_reduced),
 		cmocka_unit_test(test_gvisor_unsupported),

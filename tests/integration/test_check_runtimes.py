@@ -1,0 +1,205 @@
+"""`jailinit check` inside real containers (tests/integration/containers.py,
+--network none always): for each configuration of the design brief, the
+verdict, the failing checks, and that the printed fix, once applied exactly
+as printed, turns the verdict to ready."""
+import json
+import os
+import shlex
+import subprocess
+
+import pytest
+
+import containers as C
+
+ARGS = ["check", "--json", "--proxy-port", "3128"]
+
+
+@pytest.fixture(scope="module")
+def image(jailinit):
+    with C.image(jailinit) as tag:
+        yield tag
+
+
+def parse(r):
+    assert r.stdout.strip(), f"no report (exit {r.returncode}): {r.stderr}"
+    rep = json.loads(r.stdout)
+    assert rep["ready"] is (r.returncode == 0), (r.returncode, rep["ready"])
+    return rep
+
+
+def failed(rep):
+    return sorted(c["name"] for c in rep["checks"] if c["required"] and c["ok"] is False)
+
+
+def by_name(rep):
+    return {c["name"]: c for c in rep["checks"]}
+
+
+def docker_check(image, **kw):
+    r = C.docker_run(image, ARGS, **kw)
+    return r, parse(r)
+
+
+def apply_docker_fix(image, text):
+    """Run the printed `docker run ... IMAGE` from the repository root (the
+    profile paths are relative to it), with --rm --network none added, and
+    the same check as arguments."""
+    argv = shlex.split(text)
+    assert argv[:2] == ["docker", "run"] and argv[-1] == "IMAGE", text
+    name = C.unique("fix")
+    cmd = ([C.DOCKER, "run", "--rm", "--name", name, "--network", "none", "--label", C.LABEL]
+           + argv[2:-1] + [image] + ARGS)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=C.REPO)
+    finally:
+        subprocess.run([C.DOCKER, "rm", "-f", name], capture_output=True)
+    return r, parse(r)
+
+
+# ---- docker ------------------------------------------------------------------
+
+DOCKER_CASES = {
+    # id: (caps, seccomp, ready, failing checks, tier)
+    "default": ((), None, False, ["cap_net_admin", "filter:clone-min"], "none"),
+    "net_admin": (("NET_ADMIN",), None, False, ["filter:clone-min"], "none"),
+    "net_admin+seed": (("NET_ADMIN",), C.SEED_PROFILE, True, [], "full"),
+    "net_admin+least": (("NET_ADMIN",), C.LEAST_PROFILE, True, [], "full"),
+    "net_admin+unconfined": (("NET_ADMIN",), "unconfined", True, [], "full"),
+    "sys_admin": (("SYS_ADMIN",), None, False, ["cap_net_admin"], "reduced"),
+    "net_admin+sys_admin": (("NET_ADMIN", "SYS_ADMIN"), None, True, [], "full"),
+}
+
+
+@pytest.mark.parametrize("case", list(DOCKER_CASES))
+def test_docker_configuration(image, case):
+    caps, seccomp, ready, failing, tier = DOCKER_CASES[case]
+    r, rep = docker_check(image, caps=caps, seccomp=seccomp)
+    assert rep["ready"] is ready, r.stdout
+    assert r.returncode == (0 if ready else 77)
+    assert failed(rep) == failing, r.stdout
+    assert rep["tier"] == tier
+    assert rep["runtime"]["name"] == "docker"
+    assert "/.dockerenv exists" in rep["runtime"]["evidence"]
+    c = by_name(rep)
+    if "filter:clone-min" in failing:
+        assert c["filter:clone-min"]["errno"] == "EPERM"
+        assert "refused by the seccomp filter" in c["filter:clone-min"]["detail"]
+    if ready:
+        assert rep["fixes"] == []
+    else:
+        assert rep["fixes"], r.stdout
+
+
+def test_docker_profiles_are_recognised(image):
+    _, least = docker_check(image, caps=("NET_ADMIN",), seccomp=C.LEAST_PROFILE)
+    assert "least-privilege" in by_name(least)["seccomp_profile"]["detail"]
+    assert by_name(least)["filter:clone-other"]["ok"] is False
+    _, seed = docker_check(image, caps=("NET_ADMIN",), seccomp=C.SEED_PROFILE)
+    assert "seed" in by_name(seed)["seccomp_profile"]["detail"]
+    assert by_name(seed)["filter:clone3"]["errno"] == "ENOSYS"
+    _, unconfined = docker_check(image, caps=("NET_ADMIN",), seccomp="unconfined")
+    assert unconfined["seccomp"]["mode"] == "disabled"
+
+
+@pytest.mark.parametrize("case", ["default", "net_admin", "sys_admin"])
+def test_docker_fixes_turn_ready(image, case):
+    """Every docker fix printed (least privilege first, CAP_SYS_ADMIN last
+    and marked testing only), applied exactly as printed, gives ready."""
+    caps, seccomp, *_ = DOCKER_CASES[case]
+    _, rep = docker_check(image, caps=caps, seccomp=seccomp)
+    fixes = [f for f in rep["fixes"] if f["runtime"] == "docker"]
+    assert fixes and fixes[0]["kind"] == "least-privilege"
+    if any("SYS_ADMIN" in f["text"] for f in fixes):
+        assert fixes[-1]["kind"] == "testing-only" and "SYS_ADMIN" in fixes[-1]["text"]
+        assert all("SYS_ADMIN" not in f["text"] for f in fixes[:-1])
+    for f in fixes:
+        r, after = apply_docker_fix(image, f["text"])
+        assert after["ready"] is True and r.returncode == 0, (f["text"], r.stdout, r.stderr)
+        assert failed(after) == []
+
+
+def test_docker_human_output_one_screen(image):
+    r = C.docker_run(image, ["check", "--proxy-port", "3128"])
+    assert r.returncode == 77
+    out = r.stdout
+    assert "FAILED cap_net_admin" in out and "FAILED filter:clone-min" in out
+    assert "verdict: NOT READY" in out
+    assert "docker run --cap-add NET_ADMIN --security-opt seccomp=docker/seccomp/jailinit-least-privilege.json IMAGE" in out
+    assert len(out.splitlines()) <= 40, out
+
+
+def test_docker_net_none_needs_no_net_admin(image):
+    r = C.docker_run(image, ["check", "--json", "--net", "none"], seccomp=C.LEAST_PROFILE)
+    rep = parse(r)
+    assert r.returncode == 0 and rep["tier"] == "reduced", r.stdout
+
+
+# ---- OCI bundles: runc and crun, with and without a user namespace ------------
+
+OCI_CASES = {
+    # id: (caps added to Docker's defaults, profile, ready, failing)
+    "docker-default": ((), "docker-default", False, ["cap_net_admin", "filter:clone-min"]),
+    "net_admin+least": (("NET_ADMIN",), C.LEAST_PROFILE, True, []),
+    "sys_admin": (("SYS_ADMIN",), "docker-default", False, ["cap_net_admin"]),
+}
+
+
+@pytest.mark.parametrize("userns", [False, True], ids=["no-userns", "userns"])
+@pytest.mark.parametrize("runtime", ["runc", "crun"])
+@pytest.mark.parametrize("case", list(OCI_CASES))
+def test_oci_bundle(jailinit, runtime, userns, case):
+    caps, profile, ready, failing = OCI_CASES[case]
+    r = C.oci_bundle(runtime, ["/jailinit"] + ARGS, caps=caps, seccomp_profile=profile,
+                     userns=userns, jailinit=jailinit)
+    rep = parse(r)
+    assert rep["ready"] is ready, r.stdout + r.stderr
+    assert failed(rep) == failing, r.stdout
+    assert rep["runtime"]["userns"] is userns
+    if userns:
+        assert any(e.startswith("own user namespace: uid_map 0 100000 65536")
+                   for e in rep["runtime"]["evidence"]), rep["runtime"]
+    if not ready:
+        # The least-privilege fix, applied to the bundle: NET_ADMIN and the profile.
+        fix = rep["fixes"][0]
+        assert fix["kind"] == "least-privilege"
+        add = tuple(caps) + (("NET_ADMIN",) if "NET_ADMIN" in fix["text"] else ())
+        prof = C.LEAST_PROFILE if "jailinit-least-privilege.json" in fix["text"] else profile
+        r2 = C.oci_bundle(runtime, ["/jailinit"] + ARGS, caps=add, seccomp_profile=prof,
+                          userns=userns, jailinit=jailinit)
+        after = parse(r2)
+        assert after["ready"] is True, r2.stdout + r2.stderr
+
+
+def test_runc_and_crun_agree(jailinit):
+    reports = {}
+    for rt in ("runc", "crun"):
+        r = C.oci_bundle(rt, ["/jailinit"] + ARGS, seccomp_profile="docker-default", jailinit=jailinit)
+        rep = parse(r)
+        reports[rt] = {c["name"]: (c["ok"], c["errno"]) for c in rep["checks"]
+                       if c["name"].startswith(("filter:", "cap_"))}
+    assert reports["runc"] == reports["crun"]
+
+
+# ---- optional runtimes -------------------------------------------------------
+
+@pytest.mark.optional
+@pytest.mark.parametrize("caps", [(), ("NET_ADMIN",)], ids=["default", "net_admin"])
+def test_podman(image, caps):
+    with C.podman_image(image) as pimg:
+        r = C.podman_run(pimg, ARGS, caps=caps)
+    rep = parse(r)
+    assert rep["runtime"]["name"] == "podman"
+    if caps:
+        assert rep["ready"] is True, r.stdout
+    else:
+        assert failed(rep) == ["cap_net_admin"]
+        assert rep["fixes"][0]["text"] == "podman run --cap-add NET_ADMIN IMAGE"
+
+
+@pytest.mark.optional
+def test_gvisor_is_unsupported(jailinit):
+    r = C.runsc_bundle(["/jailinit"] + ARGS, caps=("NET_ADMIN",), jailinit=jailinit)
+    rep = parse(r)
+    assert rep["ready"] is False and r.returncode == 77
+    assert rep["runtime"]["name"] == "gvisor"
+    assert rep["fixes"][0]["kind"] == "unsupported"
