@@ -54,6 +54,13 @@ def probe_image():
 
 
 @pytest.fixture(scope="session")
+def podman_probe_image(probe_image):
+    """probe_image copied into podman's storage (skips where podman cannot run)."""
+    with C.podman_image(probe_image) as name:
+        yield name
+
+
+@pytest.fixture(scope="session")
 def jailinit_image(jailinit):
     """docker/Dockerfile built with the jailinit under test."""
     with C.image(jailinit) as tag:
@@ -163,16 +170,23 @@ def test_oci_bundle_configuration(nsprobe, runtime, cid, caps, profile, expect, 
         assert res["uid_map"] == "0 0 4294967295", r.stdout
 
 
+PODMAN_CONFIGS = [
+    # podman's own default profile allows clone/clone3/unshare
+    ("podman-default", (), None, "open", False),
+    ("podman-net-admin", ("NET_ADMIN",), None, "open", True),
+    ("podman-net-admin+least-privilege", ("NET_ADMIN",), C.LEAST_PROFILE, "least", True),
+]
+
+
 @pytest.mark.optional
-@pytest.mark.parametrize("caps,net_admin", [((), False), (("NET_ADMIN",), True)],
-                         ids=["podman-default", "podman-net-admin"])
-def test_podman_configuration(probe_image, nsprobe, caps, net_admin):
-    """podman's own default profile allows clone/clone3/unshare."""
-    with C.podman_image(probe_image) as img:
-        r = C.podman_run(img, probe_cmd(), caps=caps, entrypoint="/bin/sh",
-                         volumes=[(nsprobe, "/nsprobe")])
+@pytest.mark.parametrize("cid,caps,seccomp,expect,net_admin", PODMAN_CONFIGS,
+                         ids=[c[0] for c in PODMAN_CONFIGS])
+def test_podman_configuration(podman_probe_image, nsprobe, cid, caps, seccomp, expect,
+                              net_admin):
+    r = C.podman_run(podman_probe_image, probe_cmd(), caps=caps, seccomp=seccomp,
+                     entrypoint="/bin/sh", volumes=[(nsprobe, "/nsprobe")])
     assert r.returncode == 0, r.stderr
-    check_probe(parse_probe(r.stdout), "open", net_admin, r.stdout)
+    check_probe(parse_probe(r.stdout), expect, net_admin, r.stdout)
 
 
 @pytest.mark.optional
