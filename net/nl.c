@@ -192,8 +192,10 @@ void nl_msg_end(struct nl_buf *b)
 int nl_attr_parse(const void *data, size_t len, const struct nlattr **tb, uint16_t maxtype)
 {
 	const unsigned char *p = data;
+	size_t i;
 
-	memset(tb, 0, ((size_t)maxtype + 1) * sizeof(*tb));
+	for (i = 0; i <= maxtype; i++)
+		tb[i] = NULL;
 	if (len > 0 && (p == NULL || ((uintptr_t)p & (NLA_ALIGNTO - 1)) != 0)) {
 		errno = EINVAL;
 		return -1;

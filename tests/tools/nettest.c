@@ -84,10 +84,11 @@ static int parse_cidr(const char *s, uint32_t *addr, int *prefix)
 	char buf[32];
 	char *slash, *end;
 	long p;
+	size_t n = strlen(s);
 
-	if (strlen(s) >= sizeof(buf))
+	if (n >= sizeof(buf))
 		return -1;
-	strcpy(buf, s);
+	memcpy(buf, s, n + 1);
 	slash = strchr(buf, '/');
 	if (slash == NULL)
 		return -1;
@@ -122,7 +123,8 @@ static int parse_nft_opts(int argc, char **argv, int i, struct nft_opts *o)
 {
 	for (; i < argc; i++) {
 		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *v = i + 1 < argc ? argv[i + 1] : "";
+		int bad = 0;
 
 		if (!strcmp(a, "--transparent"))
 			o->r.transparent = 1;
@@ -132,26 +134,19 @@ static int parse_nft_opts(int argc, char **argv, int i, struct nft_opts *o)
 			o->hold = 1;
 		else if (!strcmp(a, "--keep"))
 			o->keep = 1;
-		else if (v == NULL)
-			return -1;
 		else if (!strcmp(a, "--link"))
 			o->r.link_name = v, i++;
 		else if (!strcmp(a, "--table"))
 			o->r.table = v, i++;
-		else if (!strcmp(a, "--addr")) {
-			if (parse_addr(v, &o->r.outer_addr) < 0)
-				return -1;
-			o->have_addr = 1;
-			i++;
-		} else if (!strcmp(a, "--proxy-port")) {
-			if (parse_u16(v, &o->r.proxy_port) < 0)
-				return -1;
-			i++;
-		} else if (!strcmp(a, "--dns-port")) {
-			if (parse_u16(v, &o->r.dns_port) < 0)
-				return -1;
-			i++;
-		} else
+		else if (!strcmp(a, "--addr"))
+			bad = parse_addr(v, &o->r.outer_addr), o->have_addr = 1, i++;
+		else if (!strcmp(a, "--proxy-port"))
+			bad = parse_u16(v, &o->r.proxy_port), i++;
+		else if (!strcmp(a, "--dns-port"))
+			bad = parse_u16(v, &o->r.dns_port), i++;
+		else
+			bad = -1;
+		if (bad < 0 || i >= argc)
 			return -1;
 	}
 	return 0;
@@ -178,6 +173,8 @@ static void print_stats(const char *what, double *v, int n)
 	printf("%-28s median %8.1f us  min %8.1f us  max %8.1f us  (n=%d)\n", what, v[n / 2], v[0], v[n - 1], n);
 }
 
+#define BENCH_MAX 10000
+
 /* One jail's outer side, timed step by step, then its teardown. */
 static int bench(int argc, char **argv)
 {
@@ -188,18 +185,15 @@ static int bench(int argc, char **argv)
 	struct nft_opts o = { .r = { .table = NFT_JAIL_TABLE } };
 	struct nl_sock rt, nf;
 	struct ji_err e = { 0 };
-	double *t[T_N];
+	static double t[T_N][BENCH_MAX];
 	uint32_t addr;
 	int prefix, n, k, j;
 	long pid;
 
-	if (argc < 7 || (n = atoi(argv[2])) <= 0 || parse_cidr(argv[6], &addr, &prefix) < 0 ||
+	if (argc < 7 || (n = (int)strtol(argv[2], NULL, 10)) <= 0 || n > BENCH_MAX || parse_cidr(argv[6], &addr, &prefix) < 0 ||
 	    (pid = strtol(argv[5], NULL, 10)) <= 0 || parse_nft_opts(argc, argv, 7, &o) < 0)
 		return usage();
 	o.r.outer_addr = addr;
-	for (j = 0; j < T_N; j++)
-		if ((t[j] = calloc((size_t)n, sizeof(double))) == NULL)
-			return 1;
 	if (open_sock(&rt, NETLINK_ROUTE, &e) < 0 || open_sock(&nf, NETLINK_NETFILTER, &e) < 0)
 		return fail(&e);
 	for (k = 0; k < n; k++) {
