@@ -9,7 +9,9 @@
  * where the kernel truncates an int, a value with high bits set is either
  * refused as a whole or checked through a 32-bit mask, never let through. */
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
@@ -17,7 +19,10 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "agent_filter.h"
 
@@ -203,40 +208,114 @@ static int set_attr(struct build *b, enum scmp_filter_attr attr, uint32_t value,
 	return 0;
 }
 
-int agent_filter_load(struct ji_err *err)
+/* The program libseccomp generated, kept until it is installed. */
+static struct sock_filter prepared[BPF_MAXINSNS];
+static unsigned short prepared_len;
+
+#define STEP_BUILD "build the agent's seccomp filter"
+
+static int build_ctx(struct build *b)
 {
-	struct build b = { .ctx = seccomp_init(SCMP_ACT_ALLOW), .err = err };
+	b->ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (b->ctx == NULL)
+		return ji_fail(b->err, STEP_BUILD, ENOMEM, "seccomp_init");
+	/* No hidden no_new_privs (libseccomp's default would set it on load):
+	 * privdrop sets it, and a caller that skipped privdrop must see the
+	 * kernel refuse (EACCES) rather than be rescued. */
+	if (set_attr(b, SCMP_FLTATR_CTL_NNP, 0, "no NNP") != 0 ||
+	    set_attr(b, SCMP_FLTATR_CTL_OPTIMIZE, 2, "binary tree") != 0)
+		return -1;
+	if (seccomp_attr_set(b->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 &&
+	    set_attr(b, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL, "bad arch kill") != 0)
+		return -1;
+	return build_rules(b);
+}
+
+/* libseccomp 2.5 exports only to a file descriptor: a memfd, read back. */
+static int export_program(struct build *b)
+{
+	int fd = memfd_create("agent_filter", MFD_CLOEXEC);
+	size_t got = 0;
 	int rc;
 
-	if (b.ctx == NULL)
-		return ji_fail(err, "build the agent's seccomp filter", ENOMEM, "seccomp_init");
-	/* No hidden no_new_privs: privdrop sets it, and a caller that skipped
-	 * privdrop must see the kernel refuse (EACCES) rather than be rescued. */
-	if (set_attr(&b, SCMP_FLTATR_CTL_NNP, 0, "no NNP") != 0 ||
-	    set_attr(&b, SCMP_FLTATR_API_SYSRAWRC, 1, "raw errno") != 0 ||
-	    set_attr(&b, SCMP_FLTATR_CTL_OPTIMIZE, 2, "binary tree") != 0)
-		goto fail;
-	if (seccomp_attr_set(b.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0 &&
-	    set_attr(&b, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL, "bad arch kill") != 0)
-		goto fail;
-	if (build_rules(&b) != 0)
-		goto fail;
-
-	rc = seccomp_load(b.ctx);
+	if (fd < 0)
+		return ji_fail(b->err, STEP_BUILD, errno, "memfd_create");
+	rc = seccomp_export_bpf(b->ctx, fd);
 	if (rc != 0) {
-		int nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
-
-		if (rc == -EACCES && nnp == 0)
-			(void)ji_fail(err, "load the agent's seccomp filter", EACCES,
-				      "no_new_privs is not set and the process lacks CAP_SYS_ADMIN:"
-				      " drop privileges (privdrop_all) before loading the filter");
-		else
-			(void)ji_fail(err, "load the agent's seccomp filter", -rc, NULL);
-		goto fail;
+		close(fd);
+		return ji_fail(b->err, STEP_BUILD, -rc, "seccomp_export_bpf");
 	}
-	seccomp_release(b.ctx);
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		int e = errno;
+		close(fd);
+		return ji_fail(b->err, STEP_BUILD, e, "lseek");
+	}
+	for (;;) {
+		ssize_t n = read(fd, (char *)prepared + got, sizeof(prepared) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return ji_fail(b->err, STEP_BUILD, e, "read the exported program");
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(prepared)) {
+			char extra;
+			if (read(fd, &extra, 1) != 0) {
+				close(fd);
+				return ji_fail(b->err, STEP_BUILD, E2BIG, "more than %d instructions",
+					       BPF_MAXINSNS);
+			}
+			break;
+		}
+	}
+	close(fd);
+	if (got == 0 || got % sizeof(prepared[0]) != 0)
+		return ji_fail(b->err, STEP_BUILD, EPROTO, "exported program of %zu bytes", got);
+	prepared_len = (unsigned short)(got / sizeof(prepared[0]));
 	return 0;
-fail:
-	seccomp_release(b.ctx);
-	return -1;
+}
+
+int agent_filter_prepare(struct ji_err *err)
+{
+	struct build b = { .ctx = NULL, .err = err };
+	int rc;
+
+	if (prepared_len != 0)
+		return 0;
+	rc = build_ctx(&b);
+	if (rc == 0)
+		rc = export_program(&b);
+	if (b.ctx != NULL)
+		seccomp_release(b.ctx);
+	return rc;
+}
+
+/* Installs the prepared program exactly as libseccomp's seccomp_load would
+ * (no flags: no TSYNC, no log, NNP left to privdrop). */
+int agent_filter_load(struct ji_err *err)
+{
+	struct sock_fprog prog;
+	long rc;
+
+	if (agent_filter_prepare(err) != 0)
+		return -1;
+	prog.len = prepared_len;
+	prog.filter = prepared;
+	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	if (rc != 0 && errno == ENOSYS)
+		rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+	if (rc != 0) {
+		int e = errno;
+
+		if (e == EACCES && prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0)
+			return ji_fail(err, "load the agent's seccomp filter", EACCES,
+				       "no_new_privs is not set and the process lacks CAP_SYS_ADMIN:"
+				       " drop privileges (privdrop_all) before loading the filter");
+		return ji_fail(err, "load the agent's seccomp filter", e, NULL);
+	}
+	return 0;
 }

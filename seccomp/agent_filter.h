@@ -12,4 +12,11 @@
 /* Requires no_new_privs (set by privdrop). Returns 0 or -1 with err. */
 int agent_filter_load(struct ji_err *err);
 
+/* Optional: build the filter ahead of time (libseccomp's rule database and
+ * BPF generation take about a millisecond; installing a built program takes
+ * microseconds), e.g. in the inner while it waits for the outer's go.
+ * agent_filter_load() then only installs it; without a prepare it builds
+ * first. Needs no privilege. Returns 0 or -1 with err. */
+int agent_filter_prepare(struct ji_err *err);
+
 #endif

@@ -123,7 +123,7 @@ def parse(out):
         if ":" in line and "\t" in line:
             k, v = line.split(":", 1)
             status[k] = v.strip()
-        elif line.startswith(("uid=", "filter_load_us=")):
+        elif line.startswith(("uid=", "filter_")):
             for kv in line.split():
                 k, v = kv.split("=", 1)
                 status[k] = v
@@ -168,6 +168,15 @@ def test_agent_as_uid0_of_its_userns_cannot_undo_the_jail(agentprobe):
     assert r.returncode == 0, r.stderr
     res, status = parse(r.stdout)
     assert_confined(res, status, 0)
+
+
+def test_prepared_filter_confines_the_same(agentprobe):
+    """agent_filter_prepare() ahead of the drop, then the install alone."""
+    r = run_root_userns([agentprobe, "--uid", "0", "--prepare"])
+    assert r.returncode == 0, r.stderr
+    res, status = parse(r.stdout)
+    assert_confined(res, status, 0)
+    assert int(status["filter_prepare_us"]) >= 0
 
 
 def test_agent_as_default_user_is_confined(agentprobe):
@@ -296,9 +305,11 @@ def test_filter_without_no_new_privs_fails_naming_step_and_errno(agentprobe):
 
 
 def test_reports_filter_load_time(agentprobe):
-    """Not a timing assertion (speed is make bench): shows the load time with -s."""
-    r = run_root_userns([agentprobe, "--uid", "0"])
-    assert r.returncode == 0, r.stderr
-    _, status = parse(r.stdout)
-    print(f"filter_load_us={status['filter_load_us']}")
-    assert int(status["filter_load_us"]) >= 0
+    """Not a timing assertion (speed is make bench): shows the times with -s."""
+    for args in ([], ["--prepare"]):
+        r = run_root_userns([agentprobe, "--uid", "0"] + args)
+        assert r.returncode == 0, r.stderr
+        _, status = parse(r.stdout)
+        print(f"{args}: filter_prepare_us={status['filter_prepare_us']} "
+              f"filter_load_us={status['filter_load_us']}")
+        assert int(status["filter_load_us"]) >= 0

@@ -265,6 +265,34 @@ static void test_filter_after_drop_refuses_and_allows(void **state)
 	assert_int_equal(run_child(child_filter_after_drop, 1), 0);
 }
 
+static int child_prepare_then_load(void)
+{
+	struct ji_err e = { 0 };
+
+	/* prepared while still privileged, installed after the drop */
+	if (agent_filter_prepare(&e) != 0)
+		return 1;
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0)
+		return 2; /* preparing installs nothing */
+	if (privdrop_all(1000, 1000, &e) != 0)
+		return 3;
+	if (agent_filter_load(&e) != 0)
+		return 4;
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
+		return 5;
+	if (unshare(CLONE_NEWNET) == 0 || errno != EPERM)
+		return 6;
+	if (socket(AF_INET, SOCK_RAW, 1) >= 0 || errno != EPERM)
+		return 7;
+	return 0;
+}
+
+static void test_prepare_then_load(void **state)
+{
+	(void)state;
+	assert_int_equal(run_child(child_prepare_then_load, 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_switch_user_drops_every_capability),
 		cmocka_unit_test(test_filter_without_no_new_privs_fails_closed),
 		cmocka_unit_test(test_filter_after_drop_refuses_and_allows),
+		cmocka_unit_test(test_prepare_then_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
