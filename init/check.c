@@ -443,13 +443,20 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 		case RT_CONTAINER:
 		case RT_LXC:
 		case RT_GVISOR:
-			docker_like(r, p, "docker", "docker", 1);
 			if (rt->engine == RT_CONTAINER && (x = fix(r, "oci", "least-privilege"))) {
-				snprintf(x->text, sizeof x->text,
-					 "config.json: add \"CAP_NET_ADMIN\" to process.capabilities.bounding, .permitted "
-					 "and .effective; let linux.seccomp allow clone with CLONE_NEWUSER|CLONE_NEWNET");
-				snprintf(x->note, sizeof x->note, "for a runc/crun bundle");
+				/* Unknown engine: the OCI bundle's own terms first. */
+				size_t n = (size_t)snprintf(x->text, sizeof x->text, "config.json:");
+				if ((p->want_net_admin || p->setid) && n < sizeof x->text)
+					n += (size_t)snprintf(x->text + n, sizeof x->text - n,
+							      " add %s%s to process.capabilities.bounding, .permitted and .effective;",
+							      p->want_net_admin ? "\"CAP_NET_ADMIN\"" : "",
+							      p->setid ? " \"CAP_SETUID\", \"CAP_SETGID\"" : "");
+				if (n < sizeof x->text)
+					snprintf(x->text + n, sizeof x->text - n,
+						 " linux.seccomp: %s in OCI form (converted as Docker does)", CHECK_PROFILE_LEAST);
+				snprintf(x->note, sizeof x->note, "for a runc/crun bundle; or, with Docker, the next fix");
 			}
+			docker_like(r, p, "docker", "docker", 1);
 			break;
 		case RT_NONE:
 			if ((x = fix(r, "host", "host"))) {
@@ -538,8 +545,9 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 	/* seccomp */
 	if (f->seccomp_mode >= 0) {
 		const char *mode = f->seccomp_mode == 0 ? "disabled" : f->seccomp_mode == 1 ? "strict" : "filter";
-		add(r, "seccomp", 1, 0, 0, "mode %s, %d filter%s, NoNewPrivs %d", mode,
-		    f->seccomp_filters < 0 ? 0 : f->seccomp_filters, f->seccomp_filters == 1 ? "" : "s", f->no_new_privs);
+		add(r, "seccomp", 1, 0, 0, "mode %s, %d filter%s, NoNewPrivs %s", mode,
+		    f->seccomp_filters < 0 ? 0 : f->seccomp_filters, f->seccomp_filters == 1 ? "" : "s",
+		    f->no_new_privs < 0 ? "unknown" : f->no_new_privs ? "1" : "0");
 	}
 	if (!f->probes_known && jail) {
 		add(r, "filter", -1, 0, f->probe_errno, "the probes could not run");
@@ -920,7 +928,7 @@ void check_print_text(FILE *out, const struct options *o, const struct check_fac
 			if (!is_unused_probe(it))
 				continue;
 			fprintf(out, " %s %s%s", it->name + strlen("filter:"),
-				it->errnum ? ji_errno_name(it->errnum) : "signal",
+				it->errnum ? ji_errno_name(it->errnum) : "killed",
 				it->ok > 0 ? "" : it->ok == 0 ? " (refused)" : " (?)");
 		}
 		fputc('\n', out);

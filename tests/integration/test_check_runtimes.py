@@ -161,7 +161,9 @@ def test_oci_bundle(jailinit, runtime, userns, case):
     if not ready:
         # The least-privilege fix, applied to the bundle: NET_ADMIN and the profile.
         fix = rep["fixes"][0]
-        assert fix["kind"] == "least-privilege"
+        assert fix["runtime"] == "oci" and fix["kind"] == "least-privilege"
+        assert [f["runtime"] for f in rep["fixes"][1:3]] == ["docker", "docker"]
+        assert rep["fixes"][-1]["kind"] == "testing-only"
         add = tuple(caps) + (("NET_ADMIN",) if "NET_ADMIN" in fix["text"] else ())
         prof = C.LEAST_PROFILE if "jailinit-least-privilege.json" in fix["text"] else profile
         r2 = C.oci_bundle(runtime, ["/jailinit"] + ARGS, caps=add, seccomp_profile=prof,
