@@ -398,6 +398,34 @@ static void test_json_report_shape(void **state)
 	free(buf);
 }
 
+static void test_text_failures_only(void **state)
+{
+	(void)state;
+	struct options o = opts(NET_PROXY, 3128);
+	docker_facts(&F, 0, EPERM, EPERM, ENOSYS, EPERM);
+	check_evaluate(&o, &F, &R);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	check_print_text(m, &o, &F, &R, 1);
+	assert_int_equal(fclose(m), 0);
+	/* Only the failed required checks, the verdict and the fixes. */
+	assert_non_null(strstr(buf, "FAILED cap_net_admin"));
+	assert_non_null(strstr(buf, "FAILED filter:clone-min"));
+	assert_null(strstr(buf, "  ok  "));
+	assert_null(strstr(buf, "filter:setns"));
+	assert_non_null(strstr(buf, "verdict: NOT READY for --net proxy (tier none"));
+	assert_non_null(strstr(buf, "fix 1 (docker, least privilege):\n    docker run --cap-add NET_ADMIN --security-opt "
+				    "seccomp=" CHECK_PROFILE_LEAST " IMAGE\n"));
+	assert_non_null(strstr(buf, "(docker, TESTING ONLY)"));
+	int lines = 0;
+	for (char *c = buf; *c; c++)
+		lines += *c == '\n';
+	assert_true(lines <= 20);
+	free(buf);
+}
+
 /* ---- runtime classification ---- */
 
 static void facts_host(struct runtime_facts *f)
@@ -581,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_hostname_needs_sethostname),
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_json_report_shape),
+		cmocka_unit_test(test_text_failures_only),
 		cmocka_unit_test(test_runtime_classify),
 		cmocka_unit_test(test_probe_classify),
 		cmocka_unit_test(test_probes_unfiltered),
