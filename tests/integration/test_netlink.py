@@ -202,6 +202,19 @@ def test_veth_peer_born_in_the_other_netns(nets):
     assert int(nets.ok("index", "ji0")) == ifindex
 
 
+def test_veth_goes_when_the_jail_netns_dies(nets):
+    """Why teardown never deletes the link: the kernel removes the pair
+    when the jail's netns ends with its last process."""
+    nets.link()
+    nets.inner_proc.kill()
+    nets.inner_proc.wait()
+    for _ in range(300):
+        if "ji0" not in nets.out("ip", "-o", "link").stdout:
+            break
+        time.sleep(0.01)
+    assert "ji0" not in nets.out("ip", "-o", "link").stdout
+
+
 def test_no_ipv6_link_local_on_either_end(nets):
     nets.link(addrgen_off=True)
     for where, dev in (("out", "ji0"), ("in", "jv0")):
