@@ -8,9 +8,9 @@ context manager that made it, and every name carries a per-run unique id.
 
 API (see docs/containers.md for the configurations):
 
-    image(jailinit_path) -> tag                     context manager: builds
-        docker/Dockerfile from a temp context (the binary + /bin/busybox),
-        removes the image on exit.  conftest-style session fixture:
+    image(jailinit_path, files=None) -> tag         context manager: builds
+        docker/Dockerfile from a temp context (the binary + /bin/busybox,
+        plus files {container_path: host_path}), removes the image on exit.  conftest-style session fixture:
         `jailinit_image` in test_containers.py.
     docker_run(image, args, caps=(), seccomp=None, user=None, userns=None,
                entrypoint=None, volumes=(), extra=(), timeout=60)
@@ -116,18 +116,30 @@ def require_docker():
 
 
 @contextlib.contextmanager
-def image(jailinit_path, tag=None):
+def image(jailinit_path, tag=None, files=None):
     """Build docker/Dockerfile with jailinit_path as /jailinit; yield the tag;
-    remove the image afterwards."""
+    remove the image (and any container of this run) afterwards.
+    files: {container_path: host_path} added on top (static test tools, a
+    proxy binary, ...), mode kept."""
     require_docker()
     tag = tag or unique("image").lower()
     ctx = tempfile.mkdtemp(prefix="jailinit-ctx-")
     try:
         shutil.copy2(jailinit_path, os.path.join(ctx, "jailinit"))
         shutil.copy2(BUSYBOX, os.path.join(ctx, "busybox"))
+        with open(DOCKERFILE) as f:
+            dockerfile = f.read()
+        if files:
+            for ctr, host in files.items():
+                dst = os.path.join(ctx, "extra", ctr.lstrip("/"))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copy2(host, dst)
+            dockerfile += "COPY extra/ /\n"
+        with open(os.path.join(ctx, "Dockerfile"), "w") as f:
+            f.write(dockerfile)
         env = dict(os.environ, DOCKER_BUILDKIT="0")
         r = _run([DOCKER, "build", "-q", "--network", "none", "--label", LABEL,
-                  "-f", DOCKERFILE, "-t", tag, ctx], timeout=300, env=env)
+                  "-t", tag, ctx], timeout=300, env=env)
         if r.returncode != 0:
             raise RuntimeError(f"docker build failed: {r.stderr}")
     finally:
