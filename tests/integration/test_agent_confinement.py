@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+import containers as C
 from util import ROOT_NETNS
 
 # What the confined agent must be refused, and with what.
@@ -313,3 +314,27 @@ def test_reports_filter_load_time(agentprobe):
         print(f"{args}: filter_prepare_us={status['filter_prepare_us']} "
               f"filter_load_us={status['filter_load_us']}")
         assert int(status["filter_load_us"]) >= 0
+
+
+# ---- in Docker, configured the way the seed documentation asks --------------
+
+@pytest.fixture(scope="module")
+def probe_image(jailinit, agentprobe):
+    """The FROM scratch image (jailinit + busybox) with /agentprobe added."""
+    with C.image(jailinit, files={"/agentprobe": agentprobe}) as tag:
+        yield tag
+
+
+@pytest.mark.parametrize("profile", [C.SEED_PROFILE, C.LEAST_PROFILE],
+                         ids=["seed-profile", "least-privilege-profile"])
+@pytest.mark.parametrize("uid", [0, 65534])
+def test_confinement_inside_docker(probe_image, profile, uid):
+    """`docker run --cap-add NET_ADMIN --security-opt seccomp=<profile>
+    --network none`: agentprobe clones the jail's user + network namespace
+    with jailinit's own nsclone code, then drops and loads the filter under
+    Docker's filter. Everything refused and allowed as on the bare machine."""
+    r = C.docker_run(probe_image, ["--clone", "--uid", str(uid)], caps=("NET_ADMIN",),
+                     seccomp=profile, entrypoint="/agentprobe")
+    assert r.returncode == 0, r.stderr
+    res, status = parse(r.stdout)
+    assert_confined(res, status, uid)

@@ -23,6 +23,10 @@
  *                    filter_load_us is the install alone ("filter_prepare_us")
  *   --signal PID     also try kill(PID, 0)  ("kill_other")
  *   --write F V      also try writing V to F ("write_file")
+ *   --clone          first clone into a new user + network namespace with the
+ *                    jail's own ns_clone/ns_write_id_maps (for containers,
+ *                    which have no unshare binary); the parent waits and
+ *                    passes the child's exit status on
  *   --exec CMD ...   after confining, exec CMD instead of probing
  *
  * Exits 0 after probing, 71 when confining failed (the error on stderr:
@@ -61,6 +65,7 @@
 #include <unistd.h>
 
 #include "init/err.h"
+#include "init/nsclone.h"
 #include "init/privdrop.h"
 #include "seccomp/agent_filter.h"
 
@@ -561,7 +566,7 @@ static long p_fork_exec_true(void)
 static long p_read_file(void)
 {
 	char buf[64];
-	int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC); /* this binary: exists everywhere */
 	long n;
 
 	if (fd < 0)
@@ -657,18 +662,16 @@ static void print_status(void)
 	fclose(f);
 }
 
+/* The initial user namespace has a fixed inode (PROC_USER_INIT_INO). */
 static int in_initial_userns(void)
 {
-	char buf[128] = { 0 };
-	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	unsigned long a, b, c;
-	long n;
+	char me[64];
+	long n = readlink("/proc/self/ns/user", me, sizeof(me) - 1);
 
-	if (fd < 0)
+	if (n < 0)
 		return 1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n <= 0 || (sscanf(buf, "%lu %lu %lu", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295UL);
+	me[n] = '\0';
+	return strcmp(me, "user:[4026531837]") == 0;
 }
 
 static int in_root_netns(void)
@@ -734,7 +737,7 @@ int main(int argc, char **argv)
 	struct ji_err err = { 0 };
 	struct timespec t0, t1;
 	long load_us = -1, prepare_us = -1;
-	int prepare = 0;
+	int prepare = 0, clone_first = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -744,6 +747,8 @@ int main(int argc, char **argv)
 			gid_given = 1;
 		} else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
 			mode = argv[++i];
+		} else if (strcmp(argv[i], "--clone") == 0) {
+			clone_first = 1;
 		} else if (strcmp(argv[i], "--prepare") == 0) {
 			prepare = 1;
 		} else if (strcmp(argv[i], "--signal") == 0 && i + 1 < argc) {
@@ -761,9 +766,48 @@ int main(int argc, char **argv)
 	}
 	if (!gid_given)
 		gid = uid;
+	if (clone_first) {
+		int go[2], st;
+		char c = 0;
+		pid_t child;
+
+		if (pipe2(go, O_CLOEXEC) != 0) {
+			(void)ji_fail(&err, "pipe", errno, NULL);
+			return fail(&err);
+		}
+		fflush(stdout);
+		child = ns_clone(CLONE_NEWUSER | CLONE_NEWNET);
+		if (child < 0) {
+			(void)ji_fail(&err, "clone a user and network namespace", errno, NULL);
+			return fail(&err);
+		}
+		if (child == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(71); /* the parent failed: it says why */
+			close(go[0]);
+		} else {
+			close(go[0]);
+			if (ns_write_id_maps(child, &err) != 0) {
+				(void)kill(child, SIGKILL);
+				(void)waitpid(child, NULL, 0);
+				return fail(&err);
+			}
+			if (write(go[1], "g", 1) != 1) {
+				(void)ji_fail(&err, "release the child", errno, NULL);
+				return fail(&err);
+			}
+			close(go[1]);
+			if (waitpid(child, &st, 0) < 0) {
+				(void)ji_fail(&err, "wait for the child", errno, NULL);
+				return fail(&err);
+			}
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		}
+	}
 	if (in_initial_userns() || in_root_netns()) {
 		fprintf(stderr, "agentprobe: refusing to run outside a user and network namespace of "
-				"the test's own (unshare -Ur --net)\n");
+				"the test's own (unshare -Ur --net, or --clone)\n");
 		return 64;
 	}
 	lo_up();
