@@ -3,7 +3,8 @@
  * namespaces and setns, the mount family, pivot_root/chroot, ptrace and
  * process_vm_*, bpf, perf_event_open, the keyctl family, kexec and modules,
  * raw and packet sockets, netlink other than NETLINK_ROUTE, and the rest
- * listed in the README. Load it last, after privileges are dropped. */
+ * listed, each with its reason, in docs/seccomp.md. Load it last, after
+ * privileges are dropped. */
 #ifndef JAILINIT_AGENT_FILTER_H
 #define JAILINIT_AGENT_FILTER_H
 
