@@ -164,7 +164,7 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 	runtime_classify(&rf, &f->rt);
 	f->have_runtime = 1;
 
-	if (o->net != NET_HOST) {
+	if (o->net != NET_HOST && full != CHECK_GATHER_NO_TRIAL) {
 		memset(&f->trial, 0, sizeof f->trial);
 		int rc = jail_trial(o, &f->trial);
 		if (rc < 0 && f->trial.n_steps == 0)
@@ -986,7 +986,18 @@ void check_explain_failure(const struct options *o, const struct ji_err *failed)
 {
 	static struct check_facts f;
 	static struct check_report r;
-	check_gather(o, &f, 1);
+	/* Not the trial: the build that just failed is the real step, and a
+	 * second build could trip over what the first left half-done. */
+	check_gather(o, &f, CHECK_GATHER_NO_TRIAL);
+	if (failed && o->net != NET_HOST) {
+		f.trial_state = TRIAL_RAN;
+		f.trial.n_steps = 1;
+		f.trial.steps[0].name = failed->step ? failed->step : "build";
+		f.trial.steps[0].ran = 1;
+		f.trial.steps[0].ok = 0;
+		f.trial.steps[0].errnum = failed->errnum;
+		snprintf(f.trial.steps[0].detail, sizeof f.trial.steps[0].detail, "%.127s", failed->detail);
+	}
 	check_evaluate(o, &f, &r);
 	if (failed)
 		fprintf(stderr, "jailinit: building the jail failed at %s (%s)%s%s\n", failed->step ? failed->step : "?",

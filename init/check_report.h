@@ -71,6 +71,7 @@ struct check_report {
  * clone/sethostname probes the options need, the userns limits, the
  * netfilter socket); full=1 also the runtime, Landlock, LSM and the real
  * steps (jail_trial). */
+#define CHECK_GATHER_NO_TRIAL 2 /* full, but without jail_trial */
 void check_gather(const struct options *o, struct check_facts *f, int full);
 
 /* Pure. */

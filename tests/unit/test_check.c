@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "init/check.h"
 #include "init/check_report.h"
 #include "init/nsclone.h"
 
@@ -426,6 +427,36 @@ static void test_text_failures_only(void **state)
 	free(buf);
 }
 
+static void test_explain_failure(void **state)
+{
+	(void)state;
+	/* Real gathering (no trial build: probes, files, one socket) with the
+	 * failed step handed in; stderr caught in a file. */
+	struct options o = opts(NET_PROXY, 3128);
+	struct ji_err e;
+	ji_fail(&e, "create veth", EEXIST, "jl0 exists");
+	FILE *tmp = tmpfile();
+	assert_non_null(tmp);
+	fflush(stderr);
+	int saved = dup(2);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), 2) >= 0);
+	check_explain_failure(&o, &e);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) >= 0);
+	close(saved);
+	char buf[8192];
+	rewind(tmp);
+	size_t n = fread(buf, 1, sizeof buf - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	assert_non_null(strstr(buf, "jailinit: building the jail failed at create veth (EEXIST): jl0 exists\n"));
+	assert_non_null(strstr(buf, "FAILED create veth"));
+	assert_non_null(strstr(buf, "verdict: NOT READY for --net proxy"));
+	/* Nothing here explains EEXIST: said so rather than a made-up fix. */
+	assert_non_null(strstr(buf, "no known fix"));
+}
+
 /* ---- runtime classification ---- */
 
 static void facts_host(struct runtime_facts *f)
@@ -610,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_json_report_shape),
 		cmocka_unit_test(test_text_failures_only),
+		cmocka_unit_test(test_explain_failure),
 		cmocka_unit_test(test_runtime_classify),
 		cmocka_unit_test(test_probe_classify),
 		cmocka_unit_test(test_probes_unfiltered),
