@@ -16,8 +16,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/securebits.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
