@@ -114,6 +114,7 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 	f->landlock_abi = -1;
 
 	struct ji_err e;
+	f->uid = (long)getuid();
 	f->caps_known = caps_read(&f->caps, &e) == 0;
 
 	int sys_admin = f->caps_known && (f->caps.effective & CAPS_BIT(CAP_SYS_ADMIN));
@@ -375,6 +376,12 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 			 "on the host, not in the container (or, for AppArmor, a profile with the `userns,` rule)");
 	}
 
+	if (f->uid != 0 && (p->setid || p->net_admin) && (x = fix(r, runtime_name(rt), "option"))) {
+		snprintf(x->text, sizeof x->text, "run jailinit as root (uid 0) in the container: no --user, no USER line");
+		snprintf(x->note, sizeof x->note,
+			 "uid %ld loses every capability at exec; jailinit runs the agent as --user UID (default 65534) "
+			 "itself", f->uid);
+	}
 	if (p->hostname && (x = fix(r, runtime_name(rt), "option"))) {
 		snprintf(x->text, sizeof x->text, "run jailinit without --hostname");
 		snprintf(x->note, sizeof x->note,

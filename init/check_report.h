@@ -30,6 +30,7 @@ struct check_facts {
 	int landlock_abi;             /* > 0, or -1 with landlock_errno */
 	int landlock_errno;
 	int netfilter_errno;          /* socket(NETLINK_NETFILTER): 0 ok, -1 not tried */
+	long uid;                     /* getuid() */
 	int have_runtime;
 	struct runtime_info rt;
 	enum trial_state trial_state;

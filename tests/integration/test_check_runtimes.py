@@ -128,6 +128,17 @@ def test_docker_human_output_one_screen(image):
     assert len(out.splitlines()) <= 40, out
 
 
+def test_docker_non_root_user(image):
+    r, rep = docker_check(image, caps=("NET_ADMIN",), seccomp=C.LEAST_PROFILE, user="1000:1000")
+    assert r.returncode == 77, r.stdout
+    assert "cap_net_admin" in failed(rep) and "cap_setuid" in failed(rep)
+    assert rep["fixes"][0]["kind"] == "option"
+    assert "run jailinit as root" in rep["fixes"][0]["text"]
+    # applied: the same flags without --user
+    r, rep = docker_check(image, caps=("NET_ADMIN",), seccomp=C.LEAST_PROFILE)
+    assert r.returncode == 0 and rep["ready"] is True
+
+
 def test_docker_net_none_needs_no_net_admin(image):
     r = C.docker_run(image, ["check", "--json", "--net", "none"], seccomp=C.LEAST_PROFILE)
     rep = parse(r)
