@@ -64,7 +64,9 @@ void nl_close(struct nl_sock *s);
 int nl_transact(struct nl_sock *s, struct nl_buf *b, const char *step, struct ji_err *err);
 
 /* Send one request (a dump or a get) and call cb for each reply message until
- * NLMSG_DONE / the final ack. cb returns 0 to go on, -1 to stop with error. */
+ * NLMSG_DONE / the final ack. cb returns 0 to go on, -1 to stop with error
+ * (with errno set; EPROTO when it is 0); the rest of the reply is still read
+ * so the socket stays in step. A get is sent with NLM_F_ACK. */
 typedef int (*nl_msg_cb)(const struct nlmsghdr *h, void *ctx);
 int nl_request(struct nl_sock *s, struct nl_buf *b, nl_msg_cb cb, void *ctx, const char *step,
 	       struct ji_err *err);

@@ -180,7 +180,13 @@ int rtnl_link_ipv6_addrgen_off(struct nl_sock *s, int ifindex, struct ji_err *er
 	nl_put_u8(&r.b, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
 	nl_nest_end(&r.b, inet6);
 	nl_nest_end(&r.b, spec);
-	return nl_transact(s, &r.b, "turn off IPv6 address generation", err);
+	if (nl_transact(s, &r.b, "turn off IPv6 address generation", err) == 0)
+		return 0;
+	/* The link has no IPv6 at all (a kernel without IPv6): there is no
+	 * link-local to prevent, which is the point. */
+	if (err != NULL && err->errnum == EAFNOSUPPORT)
+		return 0;
+	return -1;
 }
 
 int rtnl_link_up(struct nl_sock *s, int ifindex, struct ji_err *err)

@@ -20,7 +20,8 @@ int rtnl_veth_create(struct nl_sock *s, const char *name, const char *peer_name,
 		     struct ji_err *err);
 int rtnl_link_delete(struct nl_sock *s, int ifindex, struct ji_err *err);
 /* IFLA_INET6_ADDR_GEN_MODE = NONE: no IPv6 link-local address. Must be a
- * separate change before the link goes up (refused inside RTM_NEWLINK). */
+ * separate change before the link goes up (refused inside RTM_NEWLINK).
+ * Succeeds when the kernel has no IPv6 for the link (EAFNOSUPPORT). */
 int rtnl_link_ipv6_addrgen_off(struct nl_sock *s, int ifindex, struct ji_err *err);
 int rtnl_link_up(struct nl_sock *s, int ifindex, struct ji_err *err);
 /* IPv4 address (host byte order) with prefix length; peer for point-to-point
