@@ -38,6 +38,14 @@ API (see docs/containers.md for the configurations):
         here (mark such tests @pytest.mark.optional).
     SEED_PROFILE, LEAST_PROFILE, LEAST_OCI_PROFILE  the committed profiles.
 
+    CONFIGURATIONS: the design brief's configurations as Config objects (id,
+        runtime, caps, seccomp, userns, jail: whether the jail is possible
+        there, optional); config_params() turns them into pytest params;
+        run_config(cfg, args, jailinit=, files=, docker_image=, podman_image=)
+        runs one container in that configuration with /jailinit as the
+        entrypoint (or entrypoint=...). For tests that assert a verdict
+        (`jailinit check`) or a jail in every configuration.
+
 Capabilities are names without the CAP_ prefix ("NET_ADMIN"), like
 `docker run --cap-add`.
 """
@@ -588,3 +596,91 @@ def runsc_bundle(args, caps=(), seccomp_profile=None, files=None, jailinit=None,
     if not ok:
         pytest.skip(why)
     return _runsc_raw(args, caps, seccomp_profile, files, jailinit, timeout)
+
+
+# ---- the configurations that matter (design brief's table) -----------------
+
+class Config:
+    """One container configuration: where and how a container runs.
+    runtime: docker | runc | crun | podman | runsc; caps added to the
+    runtime's defaults; seccomp: None (the runtime's default: Docker's
+    profile for docker/runc/crun bundles, podman's own for podman, none for
+    runsc), 'unconfined', or a profile path; userns: the container in its
+    own user namespace (bundles only); jail: whether the network jail can be
+    built there; optional: the runtime may be missing in CI."""
+
+    def __init__(self, id, runtime, caps=(), seccomp=None, userns=False, jail=False,
+                 optional=False):
+        self.id, self.runtime, self.caps, self.seccomp = id, runtime, tuple(caps), seccomp
+        self.userns, self.jail, self.optional = userns, jail, optional
+
+    def __repr__(self):
+        return f"Config({self.id})"
+
+
+def _configurations():
+    na = ("NET_ADMIN",)
+    out = [
+        Config("docker-default", "docker"),
+        Config("docker-net-admin", "docker", na),
+        Config("docker-net-admin+seed", "docker", na, SEED_PROFILE, jail=True),
+        Config("docker-net-admin+least-privilege", "docker", na, LEAST_PROFILE, jail=True),
+        Config("docker-net-admin+unconfined", "docker", na, "unconfined", jail=True),
+        Config("docker-sys-admin", "docker", ("SYS_ADMIN",)),
+        Config("docker-net-admin+sys-admin", "docker", ("NET_ADMIN", "SYS_ADMIN"), jail=True),
+    ]
+    for rt in ("runc", "crun"):
+        for userns in (False, True):
+            sfx = "-userns" if userns else ""
+            out += [
+                Config(f"{rt}{sfx}-net-admin", rt, na, None, userns),
+                Config(f"{rt}{sfx}-net-admin+seed", rt, na, SEED_PROFILE, userns, True),
+                Config(f"{rt}{sfx}-net-admin+least-privilege", rt, na, LEAST_PROFILE, userns, True),
+                Config(f"{rt}{sfx}-net-admin+least-privilege-oci", rt, na, LEAST_OCI_PROFILE,
+                       userns, True),
+                Config(f"{rt}{sfx}-net-admin+unconfined", rt, na, "unconfined", userns, True),
+            ]
+    out += [
+        Config("podman-default", "podman", optional=True),
+        Config("podman-net-admin", "podman", na, jail=True, optional=True),
+        Config("podman-net-admin+least-privilege", "podman", na, LEAST_PROFILE, jail=True,
+               optional=True),
+        Config("runsc-net-admin", "runsc", na, optional=True),
+    ]
+    return out
+
+
+CONFIGURATIONS = _configurations()
+
+
+def config_params(select=lambda c: True):
+    """CONFIGURATIONS as pytest params (id = the config's id; the optional
+    mark on podman/runsc ones) for @pytest.mark.parametrize("cfg", ...)."""
+    return [pytest.param(c, id=c.id, marks=[pytest.mark.optional] if c.optional else [])
+            for c in CONFIGURATIONS if select(c)]
+
+
+def run_config(cfg, args, jailinit=None, files=None, docker_image=None, podman_image=None,
+               entrypoint=None, timeout=60):
+    """Run one container in configuration cfg; returns the CompletedProcess.
+    docker/podman: the image's entrypoint (/jailinit) gets args, unless
+    entrypoint is given; files {container_path: host_path} are bind-mounted
+    read-only. Bundles (runc/crun/runsc): the rootfs gets /jailinit (from
+    jailinit) and files, and runs [entrypoint or "/jailinit"] + args."""
+    files = files or {}
+    vols = [(h, c) for c, h in files.items()]
+    if cfg.runtime == "docker":
+        assert docker_image, "run_config(docker): docker_image= (a tag from image())"
+        return docker_run(docker_image, args, caps=cfg.caps, seccomp=cfg.seccomp,
+                          entrypoint=entrypoint, volumes=vols, timeout=timeout)
+    if cfg.runtime == "podman":
+        assert podman_image, "run_config(podman): podman_image= (from podman_image())"
+        return podman_run(podman_image, args, caps=cfg.caps, seccomp=cfg.seccomp,
+                          entrypoint=entrypoint, volumes=vols, timeout=timeout)
+    argv = [entrypoint or "/jailinit"] + list(args)
+    if cfg.runtime == "runsc":
+        return runsc_bundle(argv, caps=cfg.caps, seccomp_profile=None, files=files,
+                            jailinit=jailinit, timeout=timeout)
+    profile = {None: "docker-default", "unconfined": None}.get(cfg.seccomp, cfg.seccomp)
+    return oci_bundle(cfg.runtime, argv, caps=cfg.caps, seccomp_profile=profile,
+                      userns=cfg.userns, files=files, jailinit=jailinit, timeout=timeout)

@@ -103,7 +103,7 @@ def probe_cmd():
     return ["-c", PROBE_SCRIPT.format(flags=" ".join(FLAGSETS))]
 
 
-# Expected results per configuration (the design brief's table).
+# Expected results per kind of configuration (the design brief's table).
 # "least": clone only with exactly jailinit's namespace masks.
 EXPECT = {
     "refused": {"clone " + f: "EPERM" for f in FLAGSETS} | {"clone3": "ENOSYS", "unshare": "EPERM"},
@@ -113,93 +113,69 @@ EXPECT = {
     "open": {"clone " + f: OK for f in FLAGSETS} | {"clone3": OK, "unshare": OK},
 }
 
-DOCKER_CONFIGS = [
-    # id, caps, seccomp, expected namespace results, NET_ADMIN effective
-    ("docker-default", (), None, "refused", False),
-    ("net-admin", ("NET_ADMIN",), None, "refused", True),
-    ("net-admin+seed", ("NET_ADMIN",), C.SEED_PROFILE, "seed", True),
-    ("net-admin+least-privilege", ("NET_ADMIN",), C.LEAST_PROFILE, "least", True),
-    ("net-admin+unconfined", ("NET_ADMIN",), "unconfined", "open", True),
-    # Docker's default profile allows clone, clone3 and unshare to holders
-    # of CAP_SYS_ADMIN (testing only: it also lets them mount and setns).
-    ("sys-admin-only", ("SYS_ADMIN",), None, "open", False),
-    ("net-admin+sys-admin", ("NET_ADMIN", "SYS_ADMIN"), None, "open", True),
-]
+
+def expected(cfg):
+    """What the probe must find in cfg: the kind of namespace result, and
+    whether rtnetlink changes are allowed (CAP_NET_ADMIN)."""
+    if cfg.seccomp == C.SEED_PROFILE:
+        kind = "seed"
+    elif cfg.seccomp in (C.LEAST_PROFILE, C.LEAST_OCI_PROFILE):
+        kind = "least"
+    elif cfg.seccomp == "unconfined":
+        kind = "open"
+    elif cfg.runtime == "podman" or "SYS_ADMIN" in cfg.caps:
+        # podman's own profile allows clone/clone3/unshare; Docker's allows
+        # them to holders of CAP_SYS_ADMIN (which also get mount, setns, ...)
+        kind = "open"
+    else:
+        kind = "refused"
+    return kind, "NET_ADMIN" in cfg.caps
 
 
-def check_probe(res, expect, net_admin, out):
-    for k, v in EXPECT[expect].items():
+def check_probe(res, kind, net_admin, out):
+    for k, v in EXPECT[kind].items():
         assert res.get(k) == v, f"{k}: expected {v}, got {res.get(k)}\n{out}"
     # rtnetlink changes in the container netns need CAP_NET_ADMIN (veth, addresses)
     assert res.get("rtnl-admin") == (OK if net_admin else "EPERM"), out
 
 
-@pytest.mark.parametrize("cid,caps,seccomp,expect,net_admin", DOCKER_CONFIGS,
-                         ids=[c[0] for c in DOCKER_CONFIGS])
-def test_docker_configuration(probe_image, nsprobe, cid, caps, seccomp, expect, net_admin):
-    r = C.docker_run(probe_image, probe_cmd(), caps=caps, seccomp=seccomp,
-                     entrypoint="/bin/sh", volumes=[(nsprobe, "/nsprobe")])
-    assert r.returncode == 0, r.stderr
-    check_probe(parse_probe(r.stdout), expect, net_admin, r.stdout)
-
-
-OCI_CONFIGS = [
-    ("default", ("NET_ADMIN",), "docker-default", "refused"),
-    ("seed", ("NET_ADMIN",), C.SEED_PROFILE, "seed"),
-    ("least-privilege", ("NET_ADMIN",), C.LEAST_PROFILE, "least"),
-    # the OCI-format file as Kubernetes/containerd would load it, unconverted
-    ("least-privilege-oci", ("NET_ADMIN",), C.LEAST_OCI_PROFILE, "least"),
-    ("no-seccomp", ("NET_ADMIN",), None, "open"),
-]
-
-
-@pytest.mark.parametrize("userns", [False, True], ids=["host-ids", "userns"])
-@pytest.mark.parametrize("cid,caps,profile,expect", OCI_CONFIGS, ids=[c[0] for c in OCI_CONFIGS])
-@pytest.mark.parametrize("runtime", ["runc", "crun"])
-def test_oci_bundle_configuration(nsprobe, runtime, cid, caps, profile, expect, userns):
-    """runc and crun bundles, with and without a container user namespace
-    (the sysbox-like case: container ids mapped to host 100000:65536)."""
-    r = C.oci_bundle(runtime, ["/bin/sh"] + probe_cmd(), caps=caps,
-                     seccomp_profile=profile, userns=userns, files={"/nsprobe": nsprobe})
+@pytest.mark.parametrize("cfg", C.config_params(lambda c: c.runtime != "runsc"))
+def test_configuration(request, cfg, nsprobe):
+    """Every configuration of the design brief's table (docker, runc and
+    crun bundles with and without a container user namespace, podman), with
+    a raw probe: the namespace syscalls, rtnetlink, and so whether the jail
+    is possible, as the table (C.CONFIGURATIONS) says."""
+    images = {}
+    if cfg.runtime == "docker":
+        images["docker_image"] = request.getfixturevalue("probe_image")
+    elif cfg.runtime == "podman":
+        images["podman_image"] = request.getfixturevalue("podman_probe_image")
+    r = C.run_config(cfg, probe_cmd(), entrypoint="/bin/sh", files={"/nsprobe": nsprobe},
+                     **images)
     assert r.returncode == 0, r.stderr
     res = parse_probe(r.stdout)
-    check_probe(res, expect, True, r.stdout)
-    if userns:
+    kind, net_admin = expected(cfg)
+    check_probe(res, kind, net_admin, r.stdout)
+    assert cfg.jail == (res["clone " + JAIL_MIN] == OK and res["rtnl-admin"] == OK), r.stdout
+    if cfg.userns:
+        # the sysbox-like case: container ids mapped to an unprivileged host range
         assert res["uid_map"] == f"0 {C.USERNS_HOST_ID} {C.USERNS_SIZE}", r.stdout
-    else:
+    elif cfg.runtime in ("runc", "crun"):
         assert res["uid_map"] == "0 0 4294967295", r.stdout
 
 
-PODMAN_CONFIGS = [
-    # podman's own default profile allows clone/clone3/unshare
-    ("podman-default", (), None, "open", False),
-    ("podman-net-admin", ("NET_ADMIN",), None, "open", True),
-    ("podman-net-admin+least-privilege", ("NET_ADMIN",), C.LEAST_PROFILE, "least", True),
-]
-
-
-@pytest.mark.optional
-@pytest.mark.parametrize("cid,caps,seccomp,expect,net_admin", PODMAN_CONFIGS,
-                         ids=[c[0] for c in PODMAN_CONFIGS])
-def test_podman_configuration(podman_probe_image, nsprobe, cid, caps, seccomp, expect,
-                              net_admin):
-    r = C.podman_run(podman_probe_image, probe_cmd(), caps=caps, seccomp=seccomp,
-                     entrypoint="/bin/sh", volumes=[(nsprobe, "/nsprobe")])
-    assert r.returncode == 0, r.stderr
-    check_probe(parse_probe(r.stdout), expect, net_admin, r.stdout)
-
-
-@pytest.mark.optional
-def test_gvisor_cannot_host_the_jail(nsprobe):
+@pytest.mark.parametrize("cfg", C.config_params(lambda c: c.runtime == "runsc"))
+def test_gvisor_cannot_host_the_jail(cfg, nsprobe):
     """gVisor (runsc): clone with the jail's flags works, but there is no
     NETLINK_NETFILTER, so the jail's egress table cannot exist there (the
     self-check calls the runtime unsupported)."""
-    r = C.runsc_bundle(["/bin/sh", "-c", "/nsprobe clone user,net; /nsprobe netlink 0; "
-                        "/nsprobe netlink 12"],
-                       caps=("NET_ADMIN",), files={"/nsprobe": nsprobe})
+    r = C.run_config(cfg, ["-c", "/nsprobe clone user,net; /nsprobe netlink 0; "
+                           "/nsprobe netlink 12"],
+                     entrypoint="/bin/sh", files={"/nsprobe": nsprobe})
     assert parse_probe(r.stdout).get("clone " + JAIL_MIN) == OK, r.stdout + r.stderr
     assert "netlink 0 ok" in r.stdout, r.stdout
     assert "netlink 12 EPROTONOSUPPORT" in r.stdout, r.stdout
+    assert not cfg.jail
 
 
 # ---- jailinit as PID 1 (supervisor mode, --net host) ------------------------
