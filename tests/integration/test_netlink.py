@@ -60,13 +60,13 @@ sys.stdin.read()
 # A client for the jail side: one attempt, one line out.
 CLIENT = r"""
 import socket, sys
-kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+kind, host, port, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 try:
     if kind == "tcp":
-        s = socket.create_connection((host, port), timeout=1.0)
+        s = socket.create_connection((host, port), timeout=timeout)
         print("ok", s.recv(200).decode().strip())
     else:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1.0)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(timeout)
         s.sendto(b"hi", (host, port)); print("ok", s.recv(200).decode())
 except OSError as e:
     print("fail", type(e).__name__, e.errno)
@@ -155,8 +155,10 @@ class Nets:
         assert p.stdout.readline().strip() == "ready"
         return p
 
-    def client(self, kind, host, port):
-        r = self.inn(PY, "-c", CLIENT, kind, host, port)
+    def client(self, kind, host, port, timeout=5.0):
+        """One attempt from the jail side. Use a short timeout where the
+        packet is expected to be dropped, a long one where it must pass."""
+        r = self.inn(PY, "-c", CLIENT, kind, host, port, timeout)
         assert r.returncode == 0, r.stderr
         return r.stdout.strip()
 
@@ -369,16 +371,16 @@ def test_proxy_mode_traffic(nets):
     # destination is then the one the client used)
     assert nets.client("tcp", OUTER_ADDR, 3128) in ("ok port=3128 orig=direct",
                                                      f"ok port=3128 orig={OUTER_ADDR}:3128")
-    assert nets.client("tcp", OUTER_ADDR, 8080).startswith("fail TimeoutError")  # dropped
-    assert nets.client("udp", OUTER_ADDR, 9999).startswith("fail TimeoutError")
+    assert nets.client("tcp", OUTER_ADDR, 8080, timeout=1).startswith("fail TimeoutError")  # dropped
+    assert nets.client("udp", OUTER_ADDR, 9999, timeout=1).startswith("fail TimeoutError")
     assert nets.inn("busybox", "ping", "-c", "1", "-W", "1", OUTER_ADDR).returncode != 0
     # DNS: udp 53 to the outer end lands on the DNS port; 5353 itself is allowed
     assert nets.client("udp", OUTER_ADDR, 53) == "ok echo:5353:hi"
     assert nets.client("udp", OUTER_ADDR, 5353) == "ok echo:5353:hi"
     # not transparent: a connection elsewhere goes nowhere
-    assert nets.client("tcp", "203.0.113.7", 443).startswith("fail")
+    assert nets.client("tcp", "203.0.113.7", 443, timeout=1).startswith("fail")
     # the outer side itself is not restricted (its own loopback works)
-    r = nets.out(PY, "-c", CLIENT, "tcp", "127.0.0.1", "8080")
+    r = nets.out(PY, "-c", CLIENT, "tcp", "127.0.0.1", "8080", "5")
     assert r.stdout.startswith("ok port=8080"), r.stdout
 
 
@@ -391,7 +393,7 @@ def test_transparent_redirect_keeps_the_original_destination(nets):
     # even the outer end's other ports land on the proxy
     assert nets.client("tcp", OUTER_ADDR, 8080) == f"ok port=3128 orig={OUTER_ADDR}:8080"
     # UDP is not redirected and stays dropped
-    assert nets.client("udp", "203.0.113.7", 53).startswith("fail")
+    assert nets.client("udp", "203.0.113.7", 53, timeout=1).startswith("fail")
 
 
 def test_stale_table_is_replaced(nets):
