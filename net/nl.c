@@ -397,7 +397,8 @@ struct nl_tx {
 	uint16_t types[NL_MAX_MSGS];
 	unsigned char wants_ack[NL_MAX_MSGS];
 	unsigned char answered[NL_MAX_MSGS];
-	size_t outstanding;
+	size_t acked;       /* messages that asked for an ack */
+	size_t outstanding; /* ... and have not had their answer yet */
 	int stop_waiting; /* the kernel dropped the rest of a batch */
 	const char *step;
 	struct ji_err *err;
@@ -470,6 +471,7 @@ int nl_transact(struct nl_sock *s, struct nl_buf *b, const char *step, struct ji
 			return ji_fail(err, step, EINVAL, "netlink request with non-consecutive sequence numbers");
 		t.types[t.count] = h->nlmsg_type;
 		t.wants_ack[t.count] = (h->nlmsg_flags & NLM_F_ACK) != 0;
+		t.acked += t.wants_ack[t.count];
 		t.outstanding += t.wants_ack[t.count];
 		t.count++;
 		off += NLMSG_ALIGN(h->nlmsg_len);
@@ -495,7 +497,7 @@ int nl_transact(struct nl_sock *s, struct nl_buf *b, const char *step, struct ji
 		return -1;
 	if (t.outstanding != 0)
 		return ji_fail(err, step, EPROTO, "the kernel answered %zu of %zu netlink messages",
-			       t.count - t.outstanding, t.count);
+			       t.acked - t.outstanding, t.acked);
 	return 0;
 }
 
