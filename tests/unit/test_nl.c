@@ -14,6 +14,10 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_link.h>
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/rtnetlink.h>
 
 #include <cmocka.h>
@@ -438,6 +442,39 @@ static void test_kernel_errors_and_ext_ack(void **state)
 	nl_close(&s);
 }
 
+/* A batch whose BEGIN names no subsystem: the kernel answers the marker
+ * (which asked for no ack) with an error and drops the rest, acks included.
+ * The transport must notice and return that error, not wait for acks that
+ * will never come. */
+static void test_kernel_batch_marker_error(void **state)
+{
+	uint32_t storage[64];
+	struct nl_buf b;
+	struct nl_sock s;
+	struct ji_err e = { 0 };
+	struct nfgenmsg *g;
+
+	(void)state;
+	assert_int_equal(nl_open(&s, NETLINK_NETFILTER, &e), 0);
+	nl_buf_init(&b, storage, sizeof(storage));
+	nl_msg_start(&b, NFNL_MSG_BATCH_BEGIN, 0);
+	g = nl_put_extra(&b, sizeof(*g));
+	g->res_id = htons(0x55); /* no such subsystem */
+	nl_msg_start(&b, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE, NLM_F_ACK | NLM_F_CREATE);
+	g = nl_put_extra(&b, sizeof(*g));
+	g->nfgen_family = NFPROTO_INET;
+	nl_put_str(&b, NFTA_TABLE_NAME, "never");
+	nl_msg_start(&b, NFNL_MSG_BATCH_END, 0);
+	g = nl_put_extra(&b, sizeof(*g));
+	g->res_id = htons(0x55);
+	nl_msg_end(&b);
+	assert_int_equal(nl_transact(&s, &b, "bad batch", &e), -1);
+	print_message("kernel said: %s (%s)\n", ji_errno_name(e.errnum), e.detail);
+	assert_true(e.errnum != 0 && e.errnum != ETIMEDOUT && e.errnum != EPROTO);
+	assert_non_null(strstr(e.detail, "message 1 of 3"));
+	nl_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_transact_refuses_malformed),
 		cmocka_unit_test_setup(test_kernel_link_index, own_netns),
 		cmocka_unit_test_setup(test_kernel_errors_and_ext_ack, own_netns),
+		cmocka_unit_test_setup(test_kernel_batch_marker_error, own_netns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
