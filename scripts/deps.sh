@@ -143,7 +143,8 @@ apt-get "$@" update >"$APT/update.log" 2>&1 || {
 rm -rf "$SRC" && mkdir -p "$SRC"
 for pv in "$SECCOMP_SRC=$SECCOMP_VERSION" "$CAP_SRC=$CAP_VERSION"; do
     log "apt-get source --download-only $pv"
-    (cd "$SRC" && apt-get "$@" source --download-only "$pv") || {
+    (cd "$SRC" && apt-get "$@" source --download-only "$pv") >>"$SRC/fetch.log" 2>&1 || {
+        cat "$SRC/fetch.log" >&2
         echo "deps: cannot fetch source package $pv; is the pin in mk/deps.mk still in the archive? (apt-cache showsrc)" >&2
         exit 1; }
 done
