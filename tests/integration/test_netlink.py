@@ -104,6 +104,13 @@ class Nets:
     def __init__(self, nettest):
         self.nettest = nettest
         self.procs = []
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self):
         self.outer_proc = subprocess.Popen(netns_cmd(["sleep", "600"], pid=False))
         self.procs.append(self.outer_proc)
         self.outer = self.outer_proc.pid
