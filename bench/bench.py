@@ -374,7 +374,8 @@ def jail_inner(cfg):
             out["why"][k] = f"exit {p.returncode}: {(p.stderr.strip().splitlines() or [''])[0][:160]}"
     ew = ["sh", os.path.join(HERE, "exec-way.sh"), "--proxy-port", str(PORT), "--mode", "transparent"]
     rounds, fast, slow = (2, 10, 3) if QUICK else (4, 25, 6)
-    cmds = {"unshare -Urn": (["unshare", "-Urn", stamp], fast, 5)}
+    cmds = {"unshare -Urn": (["unshare", "-Urn", stamp], fast, 5),
+            "jailinit, no jail": ([ji] + cfg["host_args"] + [stamp], fast, 5)}
     cmds.update({k: (v + [stamp], fast, 5) for k, v in modes.items() if out["support"][k]})
     cmds["exec way, ip + nft"] = (ew + ["--fw", "nft", "--", stamp], slow, 1)
     cmds["exec way, ip + iptables"] = (ew + ["--fw", "iptables", "--", stamp], slow, 1)
@@ -438,9 +439,9 @@ def check_cost(ji, stamp, env):
     return res
 
 
-def sec_jail(ji, tools):
+def sec_jail(ji, host_args, tools):
     log("6/6 jail modes (in a network namespace made for it)")
-    cfg = {"ji": ji, "tools": tools, "root_netns": os.environ["JI_ROOT_NETNS"]}
+    cfg = {"ji": ji, "tools": tools, "root_netns": os.environ["JI_ROOT_NETNS"], "host_args": host_args}
     p = run(["unshare", "--net", "--", sys.executable, os.path.abspath(__file__), "--jail-inner",
              json.dumps(cfg)], timeout=900)
     try:
@@ -451,7 +452,7 @@ def sec_jail(ji, tools):
     base = res["unshare -Urn"]["lat"]
     ew = res["exec way, ip + nft"]["lat"]
     rows = []
-    names = ["unshare -Urn", "jailinit --net none", "jailinit --net proxy", "jailinit --net transparent",
+    names = ["unshare -Urn", "jailinit, no jail", "jailinit --net none", "jailinit --net proxy", "jailinit --net transparent",
              "exec way, ip + nft", "exec way, ip + iptables"]
     for k in names:
         if k not in res:
@@ -462,7 +463,9 @@ def sec_jail(ji, tools):
         rows.append([k, ms(v["lat"], 2), ratio(v["lat"], base), ratio(ew, v["lat"], 1), ms(v["tot"], 2),
                      ms(tear, 2), f"{v['n']}" + (f" ({v['fails']} failed)" if v["fails"] else "")])
     txt = ("Inside a network namespace made by the bench (`unshare --net`, lo up, a listener on "
-           f"0.0.0.0:{PORT} standing for the proxy). *to agent*: fork+exec of the command to `stamp` "
+           f"0.0.0.0:{PORT} standing for the proxy). *jailinit, no jail* is `jailinit "
+           f"{' '.join(host_args)} stamp`, the supervisor alone, for scale. "
+           "*to agent*: fork+exec of the command to `stamp` "
            "running in the jail; *total*: until the whole process is gone, teardown included (the "
            "container-stop cost); *after agent* = total − to agent (stamp itself takes ~0.05 ms). "
            "Medians of interleaved rounds. The exec way is bench/exec-way.sh in transparent mode: "
@@ -550,7 +553,7 @@ def main():
         s3 = sec_sizes(ji, host_args, tools)
         s4 = sec_orphans(ji, host_args, tools)
         s5 = sec_idle(ji, host_args, tmp)
-        s6 = sec_jail(ji, tools)
+        s6 = sec_jail(ji, host_args, tools)
     body = "\n".join(head) + "\n"
     for title, s in [("1. Whole process: `INIT -- true`", s1),
                      ("2. Start-up latency: exec of the init → exec of the agent", s2),
