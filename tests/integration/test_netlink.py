@@ -224,6 +224,18 @@ def test_veth_goes_when_the_jail_netns_dies(nets):
     assert "ji0" not in nets.out("ip", "-o", "link").stdout
 
 
+def test_delete_link_removes_both_ends_and_frees_the_names(nets):
+    nets.ok("veth", "ji0", "jv0", nets.inner)
+    r = nets.nt("veth", "ji0", "jv0", nets.inner)
+    assert r.returncode == 1 and "EEXIST" in r.stderr
+    nets.ok("del", "ji0")
+    assert "ji0" not in nets.out("ip", "-o", "link").stdout
+    assert "jv0" not in nets.inn("ip", "-o", "link").stdout
+    nets.ok("veth", "ji0", "jv0", nets.inner)  # the caller's EEXIST path: delete, create again
+    r = nets.nt("del", "nosuch0")
+    assert r.returncode == 1 and r.stderr.startswith("nettest: look up link: ENODEV "), r.stderr
+
+
 def test_no_ipv6_link_local_on_either_end(nets):
     nets.link(addrgen_off=True)
     for where, dev in (("out", "ji0"), ("in", "jv0")):
