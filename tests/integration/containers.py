@@ -10,8 +10,9 @@ API (see docs/containers.md for the configurations):
 
     image(jailinit_path, files=None) -> tag         context manager: builds
         docker/Dockerfile from a temp context (the binary + /bin/busybox,
-        plus files {container_path: host_path}), removes the image on exit.  conftest-style session fixture:
-        `jailinit_image` in test_containers.py.
+        plus files {container_path: host_path}), removes the image on exit.
+        Wrap it in a session fixture (see `jailinit_image` in
+        test_containers.py): one build per test run.
     docker_run(image, args, caps=(), seccomp=None, user=None, userns=None,
                entrypoint=None, volumes=(), extra=(), timeout=60)
         -> CompletedProcess (always --rm --network none).
