@@ -689,10 +689,7 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 	int na_ok = has_na && (f->netfilter_errno <= 0) && f->rt.engine != RT_GVISOR;
 	if (trial_failed && trial_basic_failed)
 		ns_ok = 0;
-	if (!ns_ok) {
-		r->tier = "none";
-		snprintf(r->tier_detail, sizeof r->tier_detail, "no jail can be built here");
-	} else if (trial_failed && o->net == NET_NONE) {
+	if (!ns_ok || (trial_failed && o->net == NET_NONE)) {
 		r->tier = "none";
 		snprintf(r->tier_detail, sizeof r->tier_detail, "no jail can be built here");
 	} else if (na_ok && pidns_ok && !trial_failed) {

@@ -92,14 +92,14 @@ void runtime_gather(struct runtime_facts *f)
 	}
 }
 
-static void evidence(struct runtime_info *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void evidence(struct runtime_info *r, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void evidence(struct runtime_info *r, const char *fmt, ...)
 {
 	if (r->n_evidence >= RUNTIME_MAX_EVIDENCE)
 		return;
+	char *slot = r->evidence[r->n_evidence++];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->evidence[r->n_evidence++], sizeof r->evidence[0], fmt, ap);
+	(void)vsnprintf(slot, sizeof r->evidence[0], fmt, ap);
 	va_end(ap);
 }
 
@@ -140,12 +140,27 @@ static int cgroups_are_root(const char *cg)
 	return 1;
 }
 
+/* The first line of a uid_map: "inside outside count". */
+static int parse_map_line(const char *map, unsigned long v[3])
+{
+	const char *p = map;
+	for (int i = 0; i < 3; i++) {
+		char *end;
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		if (end == p || errno)
+			return -1;
+		p = end;
+	}
+	return 0;
+}
+
 static int uid_map_is_identity(const char *map)
 {
-	unsigned long in, out, count;
-	if (sscanf(map, "%lu %lu %lu", &in, &out, &count) != 3)
+	unsigned long v[3];
+	if (parse_map_line(map, v) < 0)
 		return 1; /* unreadable: assume no user namespace */
-	return in == 0 && out == 0 && count == 4294967295UL;
+	return v[0] == 0 && v[1] == 0 && v[2] == 4294967295UL;
 }
 
 void runtime_classify(const struct runtime_facts *f, struct runtime_info *r)
@@ -218,9 +233,9 @@ void runtime_classify(const struct runtime_facts *f, struct runtime_info *r)
 
 	r->userns = !uid_map_is_identity(f->uid_map);
 	if (r->userns) {
-		unsigned long in = 0, out = 0, count = 0;
-		if (sscanf(f->uid_map, "%lu %lu %lu", &in, &out, &count) == 3)
-			evidence(r, "own user namespace: uid_map %lu %lu %lu", in, out, count);
+		unsigned long v[3];
+		if (parse_map_line(f->uid_map, v) == 0)
+			evidence(r, "own user namespace: uid_map %lu %lu %lu", v[0], v[1], v[2]);
 	}
 
 	if (!r->engine && r->orchestrator)

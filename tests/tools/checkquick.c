@@ -27,7 +27,9 @@ int main(int argc, char **argv)
 	int n = 200;
 	int first = 1;
 	if (argc > 1 && argv[1][0] >= '0' && argv[1][0] <= '9') {
-		n = atoi(argv[1]);
+		char *end;
+		long v = strtol(argv[1], &end, 10);
+		n = *end ? -1 : (int)(v > 100000 ? -1 : v);
 		first = 2;
 	}
 	if (n < 1 || n > 100000) {
