@@ -253,15 +253,15 @@ static void add_probe(struct check_report *r, const struct check_facts *f, enum 
 		if (p->errnum == 0)
 			add(r, probe_item_name[id], 1, required, 0, "let through: %s succeeded (%s)", call, use);
 		else
-			add(r, probe_item_name[id], 1, required, p->errnum, "let through: %s got the kernel's %s (%s)", call,
+			add(r, probe_item_name[id], 1, required, p->errnum, "let through: %s -> %s (%s)", call,
 			    exp, use);
 		return;
 	case PROBE_REFUSED:
 		if (p->signal)
-			add(r, probe_item_name[id], 0, required, 0, "refused: %s killed by signal %d, the seccomp filter kills it (%s)",
+			add(r, probe_item_name[id], 0, required, 0, "refused: %s killed by signal %d: the filter kills (%s)",
 			    call, p->signal, use);
 		else
-			add(r, probe_item_name[id], 0, required, p->errnum, "refused by the seccomp filter: %s got %s, not %s (%s)",
+			add(r, probe_item_name[id], 0, required, p->errnum, "refused by the seccomp filter: %s -> %s, not %s (%s)",
 			    call, ji_errno_name(p->errnum), exp, use);
 		return;
 	case PROBE_UNKNOWN:
