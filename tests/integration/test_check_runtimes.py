@@ -216,3 +216,43 @@ def test_gvisor_is_unsupported(jailinit):
     assert rep["ready"] is False and r.returncode == 77
     assert rep["runtime"]["name"] == "gvisor"
     assert rep["fixes"][0]["kind"] == "unsupported"
+
+
+# ---- orchestrators, as their containers look from inside ----------------------
+# (the environment variables Kubernetes and ECS set; a real cluster is out of
+# reach here, so these show the detection and the shape of the fix)
+
+def test_kubernetes_fix_is_securitycontext_yaml(image):
+    r, rep = docker_check(image, extra=["-e", "KUBERNETES_SERVICE_HOST=10.96.0.1"])
+    assert r.returncode == 77
+    assert rep["runtime"]["name"] == "kubernetes" and rep["runtime"]["engine"] == "docker"
+    assert "KUBERNETES_SERVICE_HOST is set" in rep["runtime"]["evidence"]
+    fix = rep["fixes"][0]
+    assert fix["runtime"] == "kubernetes" and fix["kind"] == "least-privilege"
+    assert fix["text"].splitlines() == [
+        "securityContext:",
+        "  capabilities:",
+        '    add: ["NET_ADMIN"]',
+        "  seccompProfile:",
+        "    type: Localhost",
+        "    localhostProfile: jailinit-least-privilege.json",
+    ]
+    assert rep["fixes"][-1]["kind"] == "testing-only"
+
+
+def test_ecs_fix_is_task_definition_fields(image):
+    r, rep = docker_check(image, extra=["-e", "ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/x"])
+    assert r.returncode == 77
+    assert rep["runtime"]["name"] == "ecs"
+    fix = rep["fixes"][0]
+    assert fix["runtime"] == "ecs"
+    # the text is JSON members of a container definition
+    members = json.loads("{" + fix["text"] + "}")
+    assert members["linuxParameters"]["capabilities"]["add"] == ["NET_ADMIN"]
+    assert members["dockerSecurityOptions"] == ["seccomp=/etc/ecs/jailinit-least-privilege.json"]
+
+
+def test_net_host_is_ready_anywhere(image):
+    r = C.docker_run(image, ["check", "--json", "--net", "host"])
+    rep = parse(r)
+    assert r.returncode == 0 and rep["real_steps"] == "not-run"
