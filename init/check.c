@@ -611,15 +611,17 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 		add(r, "apparmor_userns", -1, 0, 0, "kernel.apparmor_restrict_unprivileged_userns absent: not applicable%s%s",
 		    f->lsm_label[0] ? "; LSM label " : "", f->lsm_label);
 	else if (f->apparmor_restrict_userns == 1 && !has_sa)
-		add(r, "apparmor_userns", 0, jail, EPERM,
+		/* Not conclusive alone (the AppArmor profile may allow `userns,`):
+		 * shown, and the real steps decide. */
+		add(r, "apparmor_userns", 0, 0, EPERM,
 		    "kernel.apparmor_restrict_unprivileged_userns is 1 (Ubuntu): a user namespace made without "
 		    "CAP_SYS_ADMIN gets no capabilities inside unless the AppArmor profile allows `userns,`%s%s",
 		    f->lsm_label[0] ? "; label " : "", f->lsm_label);
 	else
 		add(r, "apparmor_userns", 1, 0, 0, "kernel.apparmor_restrict_unprivileged_userns is %d",
 		    f->apparmor_restrict_userns);
-	int limits_bad = jail && (f->max_userns == 0 || (f->unpriv_userns_clone == 0 && !(has_sa && !in_userns)) ||
-				  (f->apparmor_restrict_userns == 1 && !has_sa));
+	int limits_bad = jail && (f->max_userns == 0 || (f->unpriv_userns_clone == 0 && !(has_sa && !in_userns)));
+	int apparmor_suspect = jail && f->apparmor_restrict_userns == 1 && !has_sa;
 	p.limits = limits_bad;
 
 	if (f->landlock_abi > 0)
@@ -674,8 +676,10 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 					trial_failed = 1;
 					trial_basic_failed = trial_step_is_basic(name);
 					/* Explained by a finding above? Else say so. */
-					if (!p.clone && !p.net_admin && !p.setid && !p.hostname && !p.limits && !p.gvisor &&
-					    !p.netfilter)
+					if (apparmor_suspect && (s->errnum == EPERM || s->errnum == EACCES))
+						p.limits = 1; /* the AppArmor restriction explains it */
+					else if (!p.clone && !p.net_admin && !p.setid && !p.hostname && !p.limits &&
+						 !p.gvisor && !p.netfilter)
 						p.other = 1;
 				}
 			}

@@ -295,10 +295,27 @@ static void test_userns_limits(void **state)
 	assert_int_equal(item(&R, "max_user_namespaces")->errnum, ENOSPC);
 	assert_int_equal(item(&R, "unprivileged_userns_clone")->ok, 0);
 	assert_int_equal(item(&R, "apparmor_userns")->ok, 0);
+	assert_false(item(&R, "apparmor_userns")->required); /* the real steps decide */
 	assert_string_equal(R.fixes[0].kind, "host");
 	assert_non_null(strstr(R.fixes[0].text, "user.max_user_namespaces="));
 	assert_non_null(strstr(R.fixes[0].text, "kernel.unprivileged_userns_clone=1"));
 	assert_non_null(strstr(R.fixes[0].text, "apparmor_restrict_unprivileged_userns=0"));
+
+	/* AppArmor's restriction alone does not refuse; a real step failing
+	 * with EPERM under it gets the host fix. */
+	docker_facts(&F, B(CAP_NET_ADMIN), EINVAL, EPERM, ENOSYS, EPERM);
+	F.apparmor_restrict_userns = 1;
+	check_evaluate(&o, &F, &R);
+	assert_true(R.ready);
+	F.trial_state = TRIAL_RAN;
+	F.trial.n_steps = 2;
+	F.trial.steps[0] = (struct jail_step_result){.name = "clone", .ran = 1, .ok = 1};
+	F.trial.steps[1] = (struct jail_step_result){.name = "jail: lo up", .ran = 1, .ok = 0, .errnum = EPERM};
+	check_evaluate(&o, &F, &R);
+	assert_false(R.ready);
+	assert_string_equal(R.tier, "none");
+	assert_string_equal(R.fixes[0].kind, "host");
+	assert_string_equal(R.fixes[0].text, "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0");
 
 	/* Absent sysctls are not applicable, not failures. */
 	docker_facts(&F, B(CAP_NET_ADMIN), EINVAL, EPERM, ENOSYS, EPERM);
