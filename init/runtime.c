@@ -63,6 +63,41 @@ static int file_contains(const char *path, const char *needle)
 	return found;
 }
 
+/* The file system type of the first mount at "/" in mountinfo text: lines
+ * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE ...". */
+void runtime_root_fstype(const char *mi, char *out, size_t cap)
+{
+	out[0] = '\0';
+	const char *line = mi;
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		/* skip four fields to the mount point */
+		const char *p = line;
+		for (int i = 0; i < 4 && p < line + len; i++) {
+			p = memchr(p, ' ', (size_t)(line + len - p));
+			if (!p)
+				break;
+			p++;
+		}
+		if (p && p + 2 <= line + len && p[0] == '/' && p[1] == ' ') {
+			for (const char *d = p; d + 3 <= line + len; d++) {
+				if (d[0] == ' ' && d[1] == '-' && d[2] == ' ') {
+					const char *t = d + 3;
+					size_t n = 0;
+					while (t + n < line + len && t[n] != ' ')
+						n++;
+					snprintf(out, cap, "%.*s", (int)n, t);
+					return;
+				}
+			}
+		}
+		if (!end)
+			break;
+		line = end + 1;
+	}
+}
+
 void runtime_gather(struct runtime_facts *f)
 {
 	memset(f, 0, sizeof *f);
@@ -74,6 +109,11 @@ void runtime_gather(struct runtime_facts *f)
 	read_text("/proc/self/cgroup", f->self_cgroup, sizeof f->self_cgroup);
 	read_text("/proc/1/cgroup", f->init_cgroup, sizeof f->init_cgroup);
 	f->sysboxfs = file_contains("/proc/self/mountinfo", "sysboxfs");
+	{
+		char mi[2048];
+		read_text("/proc/self/mountinfo", mi, sizeof mi);
+		runtime_root_fstype(mi, f->root_fstype, sizeof f->root_fstype);
+	}
 	read_text("/proc/self/uid_map", f->uid_map, sizeof f->uid_map);
 	struct utsname u;
 	if (uname(&u) == 0) {
@@ -246,6 +286,10 @@ void runtime_classify(const struct runtime_facts *f, struct runtime_info *r)
 		r->engine = RT_CONTAINER;
 		cgroup_has(f->init_cgroup, "/", line, sizeof line);
 		evidence(r, "PID 1's cgroup is %s", line);
+	}
+	if (!r->engine && strcmp(f->root_fstype, "overlay") == 0) {
+		r->engine = RT_CONTAINER;
+		evidence(r, "the root file system is overlay");
 	}
 	if (!r->engine) {
 		if (r->userns)

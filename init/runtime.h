@@ -6,6 +6,8 @@
 #ifndef JAILINIT_RUNTIME_H
 #define JAILINIT_RUNTIME_H
 
+#include <stddef.h>
+
 enum rt_engine { RT_NONE = 0, RT_CONTAINER, RT_DOCKER, RT_CONTAINERD, RT_PODMAN, RT_SYSBOX, RT_GVISOR, RT_LXC };
 enum rt_orchestrator { RT_ORCH_NONE = 0, RT_ORCH_KUBERNETES, RT_ORCH_ECS };
 
@@ -17,6 +19,7 @@ struct runtime_facts {
 	char self_cgroup[512];  /* /proc/self/cgroup */
 	char init_cgroup[512];  /* /proc/1/cgroup */
 	int sysboxfs;           /* a sysboxfs mount in /proc/self/mountinfo */
+	char root_fstype[24];   /* file system type of "/" (overlay in most containers) */
 	char uid_map[256];      /* /proc/self/uid_map */
 	char kernel_release[65];
 	char kernel_version[65];
@@ -38,6 +41,8 @@ struct runtime_info {
 /* Reads the files and environment named above (envp may be NULL: environ). */
 void runtime_gather(struct runtime_facts *f);
 void runtime_classify(const struct runtime_facts *f, struct runtime_info *r);
+/* Pure helper: the file system type mounted at "/" in mountinfo text. */
+void runtime_root_fstype(const char *mountinfo, char *out, size_t cap);
 
 /* "docker", "containerd", "podman", "sysbox", "gvisor", "lxc", "container"
  * (unknown kind), "none". */

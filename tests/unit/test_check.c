@@ -535,6 +535,22 @@ static void test_runtime_classify(void **state)
 	assert_string_equal(runtime_name(&r), "kubernetes");
 	assert_int_equal(r.engine, RT_CONTAINERD);
 
+	/* containerd with a private cgroup namespace: only the overlay root. */
+	facts_host(&f);
+	strcpy(f.self_cgroup, "0::/\n");
+	strcpy(f.init_cgroup, "0::/\n");
+	runtime_root_fstype("1 0 0:1 / /proc rw - proc proc rw\n"
+			    "22 1 0:50 / / rw,relatime master:1 - overlay overlay rw,lowerdir=/l\n",
+			    f.root_fstype, sizeof f.root_fstype);
+	assert_string_equal(f.root_fstype, "overlay");
+	runtime_classify(&f, &r);
+	assert_string_equal(runtime_name(&r), "container");
+	char t[24];
+	runtime_root_fstype("27 1 254:0 / / rw,relatime - ext4 /dev/vda rw", t, sizeof t);
+	assert_string_equal(t, "ext4");
+	runtime_root_fstype("27 1 254:0 / /mnt rw - ext4 /dev/vda rw", t, sizeof t);
+	assert_string_equal(t, "");
+
 	facts_host(&f);
 	f.ecs_env = 1;
 	f.dockerenv = 1;
