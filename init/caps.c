@@ -54,7 +54,7 @@ size_t caps_format(uint64_t mask, int last_cap, char *buf, size_t cap)
 	return used;
 }
 
-int caps_read(struct caps_sets *c, struct ji_err *err)
+int caps_read(struct caps_sets *c, uint64_t which, struct ji_err *err)
 {
 	memset(c, 0, sizeof *c);
 	int last = (int)cap_max_bits() - 1;
@@ -73,6 +73,8 @@ int caps_read(struct caps_sets *c, struct ji_err *err)
 			c->permitted |= CAPS_BIT(i);
 		if (cap_get_flag(cur, (cap_value_t)i, CAP_INHERITABLE, &v) == 0 && v == CAP_SET)
 			c->inheritable |= CAPS_BIT(i);
+		if (!(which & CAPS_BIT(i)))
+			continue;
 		/* cap_get_bound: 1 in the set, 0 not, -1 unknown to the kernel. */
 		if (cap_get_bound((cap_value_t)i) == 1)
 			c->bounding |= CAPS_BIT(i);

@@ -17,8 +17,11 @@ struct caps_sets {
 
 #define CAPS_BIT(cap) (UINT64_C(1) << (cap))
 
-/* Read the sets of this process. Returns 0 or -1 with err. */
-int caps_read(struct caps_sets *c, struct ji_err *err);
+/* Read the sets of this process. The bounding and ambient sets cost a
+ * prctl per capability: they are read only for the capabilities in
+ * which (CAPS_ALL for all). Returns 0 or -1 with err. */
+#define CAPS_ALL (~UINT64_C(0))
+int caps_read(struct caps_sets *c, uint64_t which, struct ji_err *err);
 
 /* "NET_ADMIN" for CAP_NET_ADMIN; "CAP_41" style for unknown numbers (into a
  * static buffer, so only for one call at a time). Never NULL. */

@@ -115,7 +115,12 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 
 	struct ji_err e;
 	f->uid = (long)getuid();
-	f->caps_known = caps_read(&f->caps, &e) == 0;
+	/* The quick form reads the bounding set only for the capabilities the
+	 * report names. */
+	uint64_t which = full ? CAPS_ALL
+			      : CAPS_BIT(CAP_NET_ADMIN) | CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) |
+					CAPS_BIT(CAP_SYS_ADMIN);
+	f->caps_known = caps_read(&f->caps, which, &e) == 0;
 
 	int sys_admin = f->caps_known && (f->caps.effective & CAPS_BIT(CAP_SYS_ADMIN));
 	unsigned mask = probe_mask(o, full);

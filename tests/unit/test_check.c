@@ -559,6 +559,52 @@ static void test_runtime_classify(void **state)
 	assert_int_equal(r.engine, RT_DOCKER);
 }
 
+/* ---- capabilities ---- */
+
+static uint64_t status_hex(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	assert_non_null(f);
+	char line[256];
+	uint64_t v = 0;
+	int found = 0;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, key, strlen(key)) == 0) {
+			v = strtoull(line + strlen(key), NULL, 16);
+			found = 1;
+		}
+	fclose(f);
+	assert_true(found);
+	return v;
+}
+
+static void test_caps_read_matches_proc(void **state)
+{
+	(void)state;
+	struct caps_sets c;
+	struct ji_err e;
+	assert_int_equal(caps_read(&c, CAPS_ALL, &e), 0);
+	assert_true(c.last_cap >= 40);
+	assert_true(c.effective == status_hex("CapEff:"));
+	assert_true(c.permitted == status_hex("CapPrm:"));
+	assert_true(c.bounding == status_hex("CapBnd:"));
+	assert_true(c.ambient == status_hex("CapAmb:"));
+	/* Only the named ones: the others' bounding bits are not read. */
+	assert_int_equal(caps_read(&c, CAPS_BIT(CAP_NET_ADMIN), &e), 0);
+	assert_true(c.bounding == (status_hex("CapBnd:") & CAPS_BIT(CAP_NET_ADMIN)));
+
+	char buf[64];
+	caps_format(CAPS_BIT(CAP_NET_ADMIN) | CAPS_BIT(CAP_SETUID), 40, buf, sizeof buf);
+	assert_string_equal(buf, "SETUID NET_ADMIN");
+	caps_format(0, 40, buf, sizeof buf);
+	assert_string_equal(buf, "none");
+	caps_format(~UINT64_C(0), 40, buf, 24);
+	assert_non_null(strstr(buf, "..."));
+	assert_true(strlen(buf) < 24);
+	assert_string_equal(caps_name(CAP_SYS_ADMIN), "SYS_ADMIN");
+	assert_string_equal(caps_name(45), "CAP_45");
+}
+
 /* ---- the probes, for real ---- */
 
 static void test_probe_classify(void **state)
@@ -676,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_text_failures_only),
 		cmocka_unit_test(test_explain_failure),
 		cmocka_unit_test(test_runtime_classify),
+		cmocka_unit_test(test_caps_read_matches_proc),
 		cmocka_unit_test(test_probe_classify),
 		cmocka_unit_test(test_probes_unfiltered),
 		cmocka_unit_test(test_probes_under_filter),
