@@ -202,7 +202,7 @@ static struct check_item *add(struct check_report *r, const char *name, int ok, 
 	if (r->n_items >= CHECK_MAX_ITEMS)
 		return &r->items[CHECK_MAX_ITEMS - 1];
 	struct check_item *it = &r->items[r->n_items++];
-	it->name = name;
+	snprintf(it->name, sizeof it->name, "%s", name);
 	it->ok = ok;
 	it->required = required;
 	it->errnum = errnum;
@@ -670,7 +670,9 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 	} else if (f->trial_state == TRIAL_RAN) {
 		for (int i = 0; i < f->trial.n_steps && i < JAIL_TRIAL_MAX_STEPS; i++) {
 			const struct jail_step_result *s = &f->trial.steps[i];
-			const char *name = s->name ? s->name : "step";
+			const char *step = s->name ? s->name : "?";
+			char name[48];
+			snprintf(name, sizeof name, "step:%.40s", step);
 			if (!s->ran) {
 				add(r, name, -1, 0, 0, "not reached");
 			} else if (s->ok) {
@@ -679,7 +681,7 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 				add(r, name, 0, 1, s->errnum, "%s", s->detail);
 				if (!trial_failed) {
 					trial_failed = 1;
-					trial_basic_failed = trial_step_is_basic(name);
+					trial_basic_failed = trial_step_is_basic(step);
 					/* Explained by a finding above? Else say so. */
 					if (apparmor_suspect && (s->errnum == EPERM || s->errnum == EACCES))
 						p.limits = 1; /* the AppArmor restriction explains it */

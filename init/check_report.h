@@ -40,7 +40,8 @@ struct check_facts {
 /* ok: 1 passed, 0 failed, -1 not tried / not applicable / cannot tell. A
  * failed check with required set is what makes the verdict "not ready". */
 struct check_item {
-	const char *name; /* stable identifier, e.g. "cap_net_admin", "filter:clone" */
+	char name[48];    /* stable identifier, e.g. "cap_net_admin", "filter:clone";
+	                     the real steps are "step:" + the step's name */
 	int ok;
 	int required;
 	int errnum;       /* 0: no errno applies */

@@ -337,8 +337,8 @@ static void test_trial_failure_and_unavailable(void **state)
 	check_evaluate(&o, &F, &R);
 	assert_false(R.ready);
 	assert_string_equal(R.tier, "reduced");
-	assert_string_equal(check_first_failure(&R)->name, "create veth");
-	assert_int_equal(item(&R, "nft table")->ok, -1);
+	assert_string_equal(check_first_failure(&R)->name, "step:create veth");
+	assert_int_equal(item(&R, "step:nft table")->ok, -1);
 	assert_string_equal(R.fixes[R.n_fixes - 1].kind, "none-known");
 
 	F.trial_state = TRIAL_UNAVAILABLE;
@@ -468,7 +468,7 @@ static void test_explain_failure(void **state)
 	buf[n] = '\0';
 	fclose(tmp);
 	assert_non_null(strstr(buf, "jailinit: building the jail failed at create veth (EEXIST): jl0 exists\n"));
-	assert_non_null(strstr(buf, "FAILED create veth"));
+	assert_non_null(strstr(buf, "FAILED step:create veth"));
 	assert_non_null(strstr(buf, "verdict: NOT READY for --net proxy"));
 	/* Nothing here explains EEXIST: said so rather than a made-up fix. */
 	assert_non_null(strstr(buf, "no known fix"));
