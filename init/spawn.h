@@ -21,10 +21,11 @@ int spawn_exec(char *const argv[]);
 /* Exit code for an exec failure: 127 when not found, 126 otherwise. */
 int exec_errno_exit_code(int errnum);
 
-/* fork; the child does spawn_child_setup + spawn_exec. Returns the child's
+/* vfork; the child does spawn_child_setup + spawn_exec. Returns the child's
  * pid once it has exec'd, or -1 with *err ("cannot execute 'X'", the errno,
- * exit_code 126/127) when exec failed (the child is reaped then) or fork
- * failed (exit_code EXIT_SETUP). */
+ * exit_code 126/127) when exec failed (the child is reaped then) or the
+ * fork failed (exit_code EXIT_SETUP). The caller is suspended until the
+ * child has exec'd or exited (vfork). */
 pid_t spawn_command(char *const argv[], struct ji_err *err);
 
 #endif
