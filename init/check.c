@@ -146,7 +146,7 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 	if (!full)
 		return;
 
-	char status[4096];
+	char status[8192];
 	if (read_file("/proc/self/status", status, sizeof status) >= 0) {
 		f->seccomp_mode = status_field(status, "\nSeccomp:");
 		f->seccomp_filters = status_field(status, "\nSeccomp_filters:");
@@ -990,7 +990,9 @@ int check_quick(const struct options *o, struct ji_err *err)
 	if (r.ready)
 		return 0;
 	const struct check_item *it = check_first_failure(&r);
-	ji_fail(err, "self-check", it ? it->errnum : EPERM, "%s: %s; `jailinit check` shows the fix",
+	/* A missing capability has no errno of its own: EPERM is what the step
+	 * would get. */
+	ji_fail(err, "self-check", it && it->errnum ? it->errnum : EPERM, "%s: %s; `jailinit check` shows the fix",
 		it ? it->name : "the jail", it ? it->detail : "cannot be built here");
 	if (err)
 		err->exit_code = EXIT_FORBIDDEN;
