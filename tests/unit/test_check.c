@@ -698,6 +698,51 @@ static void test_probes_under_filter(void **state)
 	assert_int_equal(p[PROBE_SETHOSTNAME].verdict, PROBE_ALLOWED);
 }
 
+static void test_check_quick(void **state)
+{
+	(void)state;
+	struct options o = opts(NET_PROXY, 3128);
+	struct ji_err e;
+	memset(&e, 0, sizeof e);
+	/* This test runs as root without a filter (make unit). */
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(check_quick(&o, &e), 0);
+
+	/* Under a Docker-like filter, in a child: refused, 77, naming the check. */
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+					     SCMP_A0(SCMP_CMP_MASKED_EQ, (uint64_t)CLONE_NEWUSER, (uint64_t)CLONE_NEWUSER)) < 0)
+			_exit(10);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_load(ctx) < 0)
+			_exit(12);
+		struct ji_err ce;
+		memset(&ce, 0, sizeof ce);
+		int rc = check_quick(&o, &ce);
+		if (write(fds[1], &ce, sizeof ce) != (ssize_t)sizeof ce)
+			_exit(14);
+		_exit(rc == -1 ? 0 : 15);
+	}
+	close(fds[1]);
+	struct ji_err ce;
+	ssize_t n = read(fds[0], &ce, sizeof ce);
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(n, (ssize_t)sizeof ce);
+	assert_int_equal(ce.exit_code, EXIT_FORBIDDEN);
+	assert_int_equal(ce.errnum, EPERM);
+	assert_non_null(strstr(ce.detail, "filter:clone-min"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -726,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_probe_classify),
 		cmocka_unit_test(test_probes_unfiltered),
 		cmocka_unit_test(test_probes_under_filter),
+		cmocka_unit_test(test_check_quick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
