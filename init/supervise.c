@@ -206,14 +206,32 @@ static pid_t read_ppid(int procfd, const char *name)
 	return (pid_t)atoi(p + 4);
 }
 
+/* A /proc of another PID namespace (the jail's PID 1 keeps the container's)
+ * would name other processes by our pids: never signal through it. */
+static int proc_is_ours(void)
+{
+	char buf[16];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return atoi(buf) == (int)getpid();
+}
+
 /* Every process on this /proc with its parent, sorted by pid. */
 static int proc_scan(struct proc_ent **out, size_t *count)
 {
 	struct proc_ent *v = NULL, *nv;
 	size_t n = 0, cap = 0;
 	struct dirent *d;
-	DIR *dir = opendir("/proc");
+	DIR *dir;
 
+	if (!proc_is_ours()) {
+		errno = ENOENT;
+		return -1;
+	}
+	dir = opendir("/proc");
 	if (dir == NULL)
 		return -1;
 	while ((d = readdir(dir)) != NULL) {
@@ -247,6 +265,8 @@ static int proc_scan(struct proc_ent **out, size_t *count)
 	return 0;
 }
 
+/* Read afresh each time: an on_reap callback that restarts the proxy may
+ * put the new pid into the caller's array. */
 static int is_stop_last(const struct sv *s, pid_t pid)
 {
 	int i;
@@ -292,8 +312,8 @@ static int signal_ours(struct sv *s, int sig, int skip_stop_last)
 		return kill(-1, sig) == 0 ? 1 : 0;
 	if (proc_scan(&v, &n) != 0) {
 		/* No /proc: the main child is all we can name. */
-		log_msg(LOG_WARN, "cannot list processes in /proc (%s): signalling the main child only",
-			ji_errno_name(errno));
+		log_msg(LOG_WARN, "cannot list this PID namespace's processes in /proc (%s): "
+			"signalling the main child only", ji_errno_name(errno));
 		if (!s->main_done && kill(s->main_pid, sig) == 0)
 			return 1;
 		return 0;

@@ -14,7 +14,8 @@ struct supervisor;
 
 /* Called for every reaped process other than the main child (a proxy, an
  * orphan). Return 0 to go on, or an exit code > 0 to stop the main child
- * (SIGTERM, grace, SIGKILL) and make supervise_run report that code. */
+ * (SIGTERM, grace, SIGKILL) and make supervise_run report that code. Not
+ * called once the shutdown has begun (nothing may be restarted then). */
 typedef int (*supervise_reap_fn)(void *ctx, pid_t pid, int wait_status);
 
 struct supervise_config {

@@ -546,3 +546,51 @@ def test_stdin_stdout_pass_through_untouched(jailinit, mode):
     # the init writes nothing of its own to stdout
     r = subprocess.run(wrap(mode, ji(jailinit, "-vvv", "--", "true")), capture_output=True, timeout=60)
     assert r.stdout == b""
+
+
+# ---- what the jail uses: stop_last (the proxy goes last) and on_reap ---------
+
+@pytest.mark.parametrize("stubborn", [False, True])
+def test_stop_last_is_stopped_after_everything_else(build_dir, tmp, stubborn):
+    log = os.path.join(tmp, "events")
+    rec = tool(build_dir, "sigrec")
+    leftover = f'"{rec}" -d -t leftover -o "{log}"' + ("" if stubborn else " -x TERM")
+    p = subprocess.Popen([tool(build_dir, "supdrv"), "1500", "69",
+                          rec, "-t", "proxy", "-o", log, "-x", "TERM", "--",
+                          "sh", "-c", leftover + "; exit 3"], stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: "leftover 15" in records(log), what="SIGTERM at the leftover")
+        # as long as the leftover lives (a stubborn one: the whole grace
+        # period), the proxy has not been told to stop
+        while pids_with_arg(log) != [] and p.poll() is None:
+            alive = [pid for pid in pids_with_arg(log)]
+            if "proxy 15" in records(log):
+                assert len(alive) <= 1, "the proxy got SIGTERM while the leftover was alive"
+            time.sleep(0.01)
+        out, _ = p.communicate(timeout=30)
+        # the proxy's exit during the shutdown forces nothing
+        assert out.strip() == "status=3 forced=0"
+        events = [l for l in records(log) if l.endswith(" 15")]
+        assert events == ["leftover 15", "proxy 15"]
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def test_on_reap_can_stop_the_main_child(build_dir, tmp):
+    proxy, agent = os.path.join(tmp, "proxy"), os.path.join(tmp, "agent")
+    rec = tool(build_dir, "sigrec")
+    p = subprocess.Popen([tool(build_dir, "supdrv"), "10000", "69", rec, "-o", proxy, "--",
+                          rec, "-o", agent, "-x", "TERM"], stdout=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: ready(proxy) and ready(agent), what="proxy and agent")
+        [pid] = pids_with_arg(proxy)
+        os.kill(pid, signal.SIGKILL)  # the proxy dies
+        out, _ = p.communicate(timeout=30)
+        assert out.strip() == "status=0 forced=69"
+        assert recorded(agent, signal.SIGTERM)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()

@@ -1,11 +1,12 @@
 /* sigrec: records every signal it receives, for the supervisor's tests.
  *
- *   sigrec [-o FILE] [-x SIGNAL] [-i] [-d]
+ *   sigrec [-o FILE] [-t TAG] [-x SIGNAL] [-i] [-d]
  *
  * Installs a handler for every catchable signal (1-31 but KILL and STOP,
  * and SIGRTMIN..SIGRTMAX), then writes "ready pid=N" and, for each signal
  * handled, its number on a line of its own, to FILE (appending) or stdout.
- * -x SIGNAL: exit 0 after recording SIGNAL.  -i: exit 0 when stdin reaches
+ * -t TAG: start each line with "TAG " (several recorders, one file, one
+ * order of events).  -x SIGNAL: exit 0 after recording SIGNAL.  -i: exit 0 when stdin reaches
  * end of file.  -d: fork; the parent exits 0 once the child (the recorder)
  * is ready, so the recorder becomes an orphan of whoever reaps orphans. */
 #include <fcntl.h>
@@ -18,6 +19,8 @@
 #include "init/options.h"
 
 static int out_fd = STDOUT_FILENO;
+static char tag[32];
+static size_t tag_len;
 static volatile sig_atomic_t exit_sig, must_exit;
 
 static void put_line(const char *s, size_t n)
@@ -30,14 +33,15 @@ static void put_line(const char *s, size_t n)
 
 static void on_signal(int sig)
 {
-	char buf[8];
-	int n = 0;
+	char buf[48];
+	size_t n = tag_len;
 
+	memcpy(buf, tag, tag_len);
 	if (sig >= 10)
 		buf[n++] = (char)('0' + sig / 10);
 	buf[n++] = (char)('0' + sig % 10);
 	buf[n++] = '\n';
-	put_line(buf, (size_t)n);
+	put_line(buf, n);
 	if (sig == exit_sig)
 		must_exit = 1;
 }
@@ -67,7 +71,7 @@ int main(int argc, char **argv)
 	char line[64], c;
 	sigset_t none;
 
-	while ((opt = getopt(argc, argv, "o:x:id")) != -1) {
+	while ((opt = getopt(argc, argv, "o:t:x:id")) != -1) {
 		switch (opt) {
 		case 'o':
 			out_fd = open(optarg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -75,6 +79,10 @@ int main(int argc, char **argv)
 				perror(optarg);
 				return 2;
 			}
+			break;
+		case 't':
+			snprintf(tag, sizeof(tag), "%.30s ", optarg);
+			tag_len = strlen(tag);
 			break;
 		case 'x':
 			exit_sig = signal_from_name(optarg);
@@ -90,7 +98,7 @@ int main(int argc, char **argv)
 			daemonize = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: sigrec [-o FILE] [-x SIGNAL] [-i] [-d]\n");
+			fprintf(stderr, "usage: sigrec [-o FILE] [-t TAG] [-x SIGNAL] [-i] [-d]\n");
 			return 2;
 		}
 	}
@@ -118,7 +126,7 @@ int main(int argc, char **argv)
 	/* Handlers first, then unblock: whatever we were given blocked is
 	 * part of the test (the supervisor must not leave anything blocked). */
 	sigemptyset(&none);
-	snprintf(line, sizeof(line), "ready pid=%d\n", (int)getpid());
+	snprintf(line, sizeof(line), "%sready pid=%d\n", tag, (int)getpid());
 	put_line(line, strlen(line));
 	if (daemonize) {
 		if (write(ready[1], "r", 1) != 1)
