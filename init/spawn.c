@@ -9,11 +9,18 @@
 
 void spawn_child_setup(void)
 {
+	/* Only when the init holds the terminal's foreground does the command
+	 * take it over: an init started in the background of a shell must not
+	 * steal the shell's terminal. -1 (ENOTTY) when stdin is no terminal of
+	 * ours. */
+	int foreground = tcgetpgrp(STDIN_FILENO) == getpgrp();
+
 	/* A process group of its own, so that -g and the terminal's job
 	 * control address the command and what it starts, never the init. */
-	if (setpgid(0, 0) == 0 && isatty(STDIN_FILENO)) {
-		/* Fails with ENOTTY when stdin is a terminal but not ours;
-		 * then there is no foreground to take, and nothing to do. */
+	if (setpgid(0, 0) == 0 && foreground) {
+		/* SIGTTOU is still blocked here, so this cannot stop us. It
+		 * can only fail if the terminal went away meanwhile; the
+		 * command then runs without one, as it would anyway. */
 		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
 	}
 	supervise_child_restore();

@@ -11,8 +11,9 @@
 #include "err.h"
 
 /* In the child, after fork: own process group, foreground of the terminal
- * when stdin is a tty (SIGTTOU is still blocked here, so this cannot stop
- * us), then the init's original signal mask restored. */
+ * when stdin is a tty whose foreground the init holds (SIGTTOU is still
+ * blocked here, so this cannot stop us), then the init's original signal
+ * mask restored. */
 void spawn_child_setup(void);
 
 /* execvp(argv[0], argv); returns the errno when it fails. */

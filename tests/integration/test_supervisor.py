@@ -414,6 +414,52 @@ def test_job_control_on_a_terminal(jailinit):
         os.close(fd)
 
 
+def test_background_init_does_not_take_the_terminal(jailinit):
+    # An init started in the background of an interactive shell (job
+    # control on) leaves the terminal's foreground to the shell.
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execv("/bin/sh", ["sh", "-c", f'set -m; "{jailinit}" --net host -- sleep 60 & read x; kill $!'])
+        finally:
+            os._exit(99)
+    try:
+        init = wait_for(lambda: [c for c in children(pid) if children(c)], what="jailinit and its child")[0]
+        sleeper = children(init)[0]
+        wait_for(lambda: (_drain(fd), open(f"/proc/{sleeper}/cmdline", "rb").read().startswith(b"sleep"))[1],
+                 what="the command exec'd")
+        time.sleep(0.2)
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        pgrp, tpgid = fields[2], fields[5]
+        assert tpgid == pgrp, f"foreground group {tpgid} is not the shell's {pgrp}"
+        os.write(fd, b"\n")
+        end = time.monotonic() + 20
+        while time.monotonic() < end and not os.waitpid(pid, os.WNOHANG)[0]:
+            _drain(fd)
+            time.sleep(0.01)
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
+
+
+def test_p_sets_the_parent_death_signal(jailinit, build_dir, tmp):
+    out = os.path.join(tmp, "rec")
+    rec = tool(build_dir, "sigrec")
+    # jailinit's parent (sh) exits once the recorder is up; -p SIGUSR1 makes
+    # the kernel send jailinit SIGUSR1 then, which it forwards.
+    script = (f'"{jailinit}" -p SIGUSR1 --net host -- "{rec}" -o "{out}" -x USR1 & '
+              f'while ! grep -q ready "{out}" 2>/dev/null; do sleep 0.01; done; exit 0')
+    r = run(["sh", "-c", script])
+    assert r.returncode == 0
+    wait_for(lambda: recorded(out, signal.SIGUSR1), what="the parent-death signal, forwarded")
+    wait_for(lambda: pids_with_arg(out) == [], what="the recorder to exit")
+
+
 # ---- reaping ----------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", MODES)
