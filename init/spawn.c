@@ -1,4 +1,4 @@
-/* spawn: fork + exec of the supervised command (see spawn.h). */
+/* spawn: vfork + exec of the supervised command (see spawn.h). */
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -7,13 +7,13 @@
 #include "spawn.h"
 #include "supervise.h"
 
-void spawn_child_setup(void)
+static void child_setup(int may_take_terminal)
 {
 	/* Only when the init holds the terminal's foreground does the command
 	 * take it over: an init started in the background of a shell must not
 	 * steal the shell's terminal. -1 (ENOTTY) when stdin is no terminal of
 	 * ours. */
-	int foreground = tcgetpgrp(STDIN_FILENO) == getpgrp();
+	int foreground = may_take_terminal && tcgetpgrp(STDIN_FILENO) == getpgrp();
 
 	/* A process group of its own, so that -g and the terminal's job
 	 * control address the command and what it starts, never the init. */
@@ -24,6 +24,11 @@ void spawn_child_setup(void)
 		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
 	}
 	supervise_child_restore();
+}
+
+void spawn_child_setup(void)
+{
+	child_setup(1);
 }
 
 int spawn_exec(char *const argv[])
@@ -42,8 +47,9 @@ int exec_errno_exit_code(int errnum)
  * the time from our exec to the command's (make bench). It also carries an
  * exec failure to the parent for free: the child stores the errno in the
  * shared memory and _exits, and the parent, resumed only then, reads it.
- * The child touches nothing but its own stack frames and that variable. */
-pid_t spawn_command(char *const argv[], struct ji_err *err)
+ * The child touches nothing but its own stack frames, errno and that
+ * variable. */
+static pid_t spawn(char *const argv[], int may_take_terminal, struct ji_err *err)
 {
 	volatile int exec_errno = 0;
 	int status = 0;
@@ -51,7 +57,7 @@ pid_t spawn_command(char *const argv[], struct ji_err *err)
 
 	pid = vfork();
 	if (pid == 0) {
-		spawn_child_setup();
+		child_setup(may_take_terminal);
 		exec_errno = spawn_exec(argv);
 		_exit(exec_errno_exit_code(exec_errno));
 	}
@@ -69,4 +75,14 @@ pid_t spawn_command(char *const argv[], struct ji_err *err)
 	if (err != NULL)
 		err->exit_code = exec_errno_exit_code(exec_errno);
 	return -1;
+}
+
+pid_t spawn_command(char *const argv[], struct ji_err *err)
+{
+	return spawn(argv, 1, err);
+}
+
+pid_t spawn_background(char *const argv[], struct ji_err *err)
+{
+	return spawn(argv, 0, err);
 }

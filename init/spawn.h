@@ -29,4 +29,8 @@ int exec_errno_exit_code(int errnum);
  * child has exec'd or exited (vfork). */
 pid_t spawn_command(char *const argv[], struct ji_err *err);
 
+/* As spawn_command, but never takes the terminal's foreground: for a helper
+ * such as the proxy, so that Ctrl-C and Ctrl-Z keep going to the agent. */
+pid_t spawn_background(char *const argv[], struct ji_err *err);
+
 #endif

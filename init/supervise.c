@@ -25,22 +25,47 @@
  * glibc program's SIGRTMIN is 34, so those must be forwarded too. */
 typedef uint64_t ksigset;
 
+/* The kernel's struct sigaction (x86_64, arm64, ...: handler, flags,
+ * restorer, mask); no restorer is needed for SIG_DFL and SIG_IGN. */
+struct ksigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	ksigset mask;
+};
+
 static ksigset original_mask;
-static int signals_blocked;
+static struct ksigaction original_sigchld;
+static int signals_blocked, sigchld_changed;
 
 int supervise_block_signals(void)
 {
 	ksigset all = ~(ksigset)0;
+	struct ksigaction dfl = { .handler = SIG_DFL };
 
 	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &original_mask, sizeof(ksigset)) != 0)
 		return -1;
 	signals_blocked = 1;
+	/* Started with SIGCHLD ignored (or SA_NOCLDWAIT), the kernel would
+	 * reap our children itself and we would never see the main child's
+	 * status. Take the default for us; the child gets the original back. */
+	if (syscall(SYS_rt_sigaction, SIGCHLD, NULL, &original_sigchld, sizeof(ksigset)) != 0)
+		return -1;
+	if (original_sigchld.handler == SIG_IGN || (original_sigchld.flags & SA_NOCLDWAIT)) {
+		if (syscall(SYS_rt_sigaction, SIGCHLD, &dfl, NULL, sizeof(ksigset)) != 0)
+			return -1;
+		sigchld_changed = 1;
+	}
 	return 0;
 }
 
 void supervise_child_restore(void)
 {
-	/* Cannot fail with a valid mask and size; nothing to report to. */
+	/* Neither can fail with the values the kernel gave us; a child has
+	 * nobody to report to anyway. Raw syscalls: this runs in a vfork
+	 * child, where libc's own signal bookkeeping must not be touched. */
+	if (sigchld_changed)
+		(void)syscall(SYS_rt_sigaction, SIGCHLD, &original_sigchld, NULL, sizeof(ksigset));
 	if (signals_blocked)
 		(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &original_mask, NULL, sizeof(ksigset));
 }

@@ -32,11 +32,14 @@ struct supervise_config {
 
 /* Block every catchable signal and remember the mask the process was given,
  * so a child can get it back (supervise_child_restore). Call first, before
- * any fork, so no signal is lost. Returns 0 or -1 with errno. */
+ * any fork, so no signal is lost. Returns 0 or -1 with errno. An ignored
+ * SIGCHLD (which would let the kernel reap our children) is reset to the
+ * default for the init only. */
 int supervise_block_signals(void);
 
 /* In a freshly forked child, before exec: restore the signal mask the init
- * was given (dispositions were never changed, so ignored ones stay ignored). */
+ * was given and SIGCHLD's disposition (the init changes no other, so
+ * ignored ones stay ignored). */
 void supervise_child_restore(void);
 
 /* Supervise until main_pid is gone and everything the init is responsible

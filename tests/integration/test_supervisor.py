@@ -221,6 +221,18 @@ def test_net_host_warns(jailinit):
     assert "WITHOUT a network jail" in r.stderr
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_status_passes_through_when_started_with_sigchld_ignored(jailinit, mode):
+    # An ignored SIGCHLD makes the kernel reap children by itself; the init
+    # must still see its child's status (and the child still gets the
+    # ignored SIGCHLD, see the signal state test).
+    def parent_setup():
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+
+    r = run(wrap(mode, ji(jailinit, "--", "sh", "-c", "exit 3")), preexec_fn=parent_setup, timeout=20)
+    assert r.returncode == 3, r.stderr
+
+
 # ---- signals ----------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", MODES)
@@ -311,6 +323,7 @@ def test_child_gets_the_signal_state_the_init_was_given(jailinit, mode):
     def parent_setup():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGQUIT, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGRTMIN + 5})
 
     cmd = ["grep", "^Sig", "/proc/self/status"]
@@ -322,6 +335,8 @@ def test_child_gets_the_signal_state_the_init_was_given(jailinit, mode):
     # and the test means something: the state is not the empty one
     assert int(have["SigBlk"], 16) & (1 << (signal.SIGUSR1 - 1))
     assert int(have["SigIgn"], 16) & (1 << (signal.SIGINT - 1))
+    if mode == "subreaper":  # unshare --fork resets SIGCHLD for its child
+        assert int(have["SigIgn"], 16) & (1 << (signal.SIGCHLD - 1))
     # without a doctored parent, nothing is blocked in the child
     plain = run(wrap(mode, ji(jailinit, "--", *cmd)))
     assert int(_sig_lines(plain.stdout)["SigBlk"], 16) == 0

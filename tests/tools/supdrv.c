@@ -3,9 +3,10 @@
  *
  *   supdrv GRACE_MS PROXY_EXIT_CODE PROXY [ARG...] -- MAIN [ARG...]
  *
- * Becomes a subreaper, starts PROXY then MAIN (spawn_command), and runs
- * supervise_run with stop_last = { PROXY } and an on_reap that answers
- * PROXY_EXIT_CODE when the proxy is reaped (0: go on). Prints
+ * Becomes a subreaper, starts PROXY (spawn_background) then MAIN
+ * (spawn_command), and runs supervise_run with stop_last = { PROXY } and an
+ * on_reap that answers PROXY_EXIT_CODE when the proxy is reaped (0: go on).
+ * Prints
  * "status=N forced=M" (N: MAIN's exit code, 128+signal; M: the code the
  * callback forced, 0 if none) and exits 0; 2 on a setup failure. */
 #include <stdio.h>
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
 	}
 	log_setup(LOG_TEXT, 1);
 	proxy_code = atoi(argv[2]);
-	proxy_pid = spawn_command(argv + 3, &err);
+	proxy_pid = spawn_background(argv + 3, &err);
 	if (proxy_pid < 0) {
 		log_err(&err);
 		return 2;
