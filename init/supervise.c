@@ -145,6 +145,8 @@ static void forward(struct sv *s, int sig)
 	if (kill(s->main_pid, sig) != 0)
 		log_msg(LOG_DEBUG, "forwarding signal %d to pid=%d failed (%s)", sig, (int)s->main_pid,
 			ji_errno_name(errno));
+	else
+		log_msg(LOG_TRACE, "forwarded signal %d to pid=%d", sig, (int)s->main_pid);
 }
 
 static long long now_ms(void)
