@@ -204,8 +204,21 @@ static void child(int fd, const int *ids, int n, int have_sys_admin)
 	_exit(0);
 }
 
+static int probe_run_children(const int *ids, int n, int have_sys_admin, struct probe_result out[PROBE_COUNT]);
+
 int probe_run(unsigned mask, int have_sys_admin, struct probe_result out[PROBE_COUNT])
 {
+	/* With SIGCHLD ignored the kernel reaps the probe child itself and
+	 * waitpid fails: take the default for the probes, then give it back. */
+	struct sigaction old, dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	if (sigaction(SIGCHLD, NULL, &old) < 0)
+		return -1;
+	int restore = old.sa_handler == SIG_IGN || (old.sa_flags & SA_NOCLDWAIT);
+	if (restore && sigaction(SIGCHLD, &dfl, NULL) < 0)
+		return -1;
+
 	int ids[PROBE_COUNT], n = 0;
 	memset(out, 0, sizeof(struct probe_result) * PROBE_COUNT);
 	for (int i = 0; i < PROBE_COUNT; i++) {
@@ -213,7 +226,16 @@ int probe_run(unsigned mask, int have_sys_admin, struct probe_result out[PROBE_C
 		if (mask & (1u << i))
 			ids[n++] = i;
 	}
+	int rc = probe_run_children(ids, n, have_sys_admin, out);
+	int saved = errno;
+	if (restore && sigaction(SIGCHLD, &old, NULL) < 0 && rc == 0)
+		return -1;
+	errno = saved;
+	return rc;
+}
 
+static int probe_run_children(const int *ids, int n, int have_sys_admin, struct probe_result out[PROBE_COUNT])
+{
 	int next = 0;
 	while (next < n) {
 		int fds[2];

@@ -44,8 +44,9 @@ const char *probe_call(enum probe_id id);
 
 /* Run the probes whose bit (1u << id) is set in mask; the others are left
  * PROBE_UNTRIED. have_sys_admin: this process has CAP_SYS_ADMIN over its own
- * UTS namespace (sethostname can be probed directly). Returns 0, or -1 with
- * errno when the throwaway child could not be made at all. */
+ * UTS namespace (sethostname can be probed directly). SIGCHLD, if ignored,
+ * is set to its default for the duration. Returns 0, or -1 with errno when
+ * the throwaway child could not be made at all. */
 int probe_run(unsigned mask, int have_sys_admin, struct probe_result out[PROBE_COUNT]);
 
 /* Pure: the verdict for an answer (errnum after the call, or the signal that

@@ -631,6 +631,16 @@ static void test_probes_unfiltered(void **state)
 				 p[i].signal);
 		assert_int_equal(p[i].errnum, p[i].expected);
 	}
+	/* With SIGCHLD ignored (an init may start that way) the probes still
+	 * see their children, and the disposition is given back. */
+	struct sigaction ign, old, now;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+	assert_int_equal(probe_run(1u << PROBE_CLONE_MIN, 0, p), 0);
+	assert_int_equal(p[PROBE_CLONE_MIN].verdict, PROBE_ALLOWED);
+	assert_int_equal(sigaction(SIGCHLD, &old, &now), 0);
+	assert_true(now.sa_handler == SIG_IGN);
 	/* Only what was asked for. */
 	assert_int_equal(probe_run(1u << PROBE_SETNS, 0, p), 0);
 	assert_int_equal(p[PROBE_SETNS].verdict, PROBE_ALLOWED);
