@@ -344,13 +344,17 @@ def test_child_gets_the_signal_state_the_init_was_given(jailinit, mode):
     assert int(_sig_lines(plain.stdout)["SigBlk"], 16) == 0
 
 
-@pytest.mark.parametrize("group", [True, False])
-def test_g_signals_the_process_group(jailinit, build_dir, tmp, group):
+@pytest.mark.parametrize("how", ["-g", "TINI_KILL_PROCESS_GROUP", "JAILINIT_KILL_PROCESS_GROUP", None])
+def test_g_signals_the_process_group(jailinit, build_dir, tmp, how):
     f1, f2 = os.path.join(tmp, "main"), os.path.join(tmp, "sibling")
     rec = tool(build_dir, "sigrec")
     script = f'"{rec}" -o "{f2}" -x USR2 & exec "{rec}" -o "{f1}" -x USR2'
-    args = (["-g"] if group else []) + ["--grace=0.5", "--", "sh", "-c", script]
-    p = subprocess.Popen(ji(jailinit, *args), stderr=subprocess.PIPE)
+    group = how is not None
+    env = {k: v for k, v in os.environ.items() if "KILL_PROCESS_GROUP" not in k}
+    if how and how != "-g":
+        env[how] = "1"
+    args = (["-g"] if how == "-g" else []) + ["--grace=0.5", "--", "sh", "-c", script]
+    p = subprocess.Popen(ji(jailinit, *args), stderr=subprocess.PIPE, env=env)
     try:
         wait_for(lambda: ready(f1) and ready(f2), what="both recorders")
         os.kill(p.pid, signal.SIGUSR1)
