@@ -194,10 +194,8 @@ const char *check_net_name(enum net_mode m)
 	return "?";
 }
 
-static struct check_item *add(struct check_report *r, const char *name, int ok, int required, int errnum,
-			      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static struct check_item *add(struct check_report *r, const char *name, int ok, int required, int errnum,
-			      const char *fmt, ...)
+__attribute__((format(printf, 6, 7))) static struct check_item *add(struct check_report *r, const char *name, int ok,
+								      int required, int errnum, const char *fmt, ...)
 {
 	if (r->n_items >= CHECK_MAX_ITEMS)
 		return &r->items[CHECK_MAX_ITEMS - 1];
@@ -206,9 +204,10 @@ static struct check_item *add(struct check_report *r, const char *name, int ok, 
 	it->ok = ok;
 	it->required = required;
 	it->errnum = errnum;
+	char *detail = it->detail;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+	(void)vsnprintf(detail, sizeof it->detail, fmt, ap);
 	va_end(ap);
 	return it;
 }
