@@ -1,0 +1,156 @@
+/* Unit tests of jailinit's own messages (init/log.c): the exact lines a
+ * user or a log collector reads on stderr. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "init/err.h"
+#include "init/log.h"
+
+static int saved_stderr = -1;
+static int pipe_rd = -1, pipe_wr = -1;
+
+/* Only the log call writes into the pipe: cmocka's own failure messages
+ * must still reach the real stderr. */
+#define CAPTURE(stmt)                                                   \
+	do {                                                            \
+		assert_int_equal(dup2(pipe_wr, STDERR_FILENO), STDERR_FILENO); \
+		stmt;                                                   \
+		assert_int_equal(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO); \
+	} while (0)
+
+static int capture_start(void **state)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_NONBLOCK) != 0)
+		return -1;
+	saved_stderr = dup(STDERR_FILENO);
+	pipe_rd = fds[0];
+	pipe_wr = fds[1];
+	return saved_stderr >= 0 ? 0 : -1;
+}
+
+static int capture_stop(void **state)
+{
+	close(saved_stderr);
+	close(pipe_rd);
+	close(pipe_wr);
+	log_setup(LOG_TEXT, 0);
+	return 0;
+}
+
+static const char *captured(void)
+{
+	static char buf[4096];
+	ssize_t n = read(pipe_rd, buf, sizeof(buf) - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static void test_text_line(void **state)
+{
+	log_setup(LOG_TEXT, 0);
+	CAPTURE(log_msg(LOG_WARN, "grace %d ms", 5000));
+	assert_string_equal(captured(), "jailinit: grace 5000 ms\n");
+}
+
+static void test_verbosity_filters(void **state)
+{
+	log_setup(LOG_TEXT, 0);
+	CAPTURE(log_msg(LOG_INFO, "hidden"));
+	CAPTURE(log_msg(LOG_ERROR, "shown"));
+	assert_string_equal(captured(), "jailinit: shown\n");
+	assert_false(log_enabled(LOG_INFO));
+
+	log_setup(LOG_TEXT, 2); /* -vv: debug */
+	assert_true(log_enabled(LOG_DEBUG));
+	assert_false(log_enabled(LOG_TRACE));
+	CAPTURE(log_msg(LOG_DEBUG, "d"));
+	CAPTURE(log_msg(LOG_TRACE, "t"));
+	assert_string_equal(captured(), "jailinit: d\n");
+
+	log_setup(LOG_TEXT, -1); /* TINI_VERBOSITY=0: errors only */
+	CAPTURE(log_msg(LOG_WARN, "w"));
+	CAPTURE(log_msg(LOG_ERROR, "e"));
+	assert_string_equal(captured(), "jailinit: e\n");
+}
+
+static void test_json_escapes(void **state)
+{
+	log_setup(LOG_JSON, 0);
+	CAPTURE(log_msg(LOG_WARN, "a \"quoted\" \\ path\nnext\ttab \x01"));
+	assert_string_equal(captured(),
+			    "{\"level\":\"warn\",\"msg\":\"a \\\"quoted\\\" \\\\ path\\nnext\\ttab \\u0001\"}\n");
+}
+
+static void test_err_text(void **state)
+{
+	struct ji_err e;
+
+	log_setup(LOG_TEXT, 0);
+	ji_fail(&e, "exec", ENOENT, "cannot execute '%s'", "agent");
+	CAPTURE(log_err(&e));
+	assert_string_equal(captured(), "jailinit: exec: cannot execute 'agent': No such file or directory (ENOENT)\n");
+
+	ji_fail(&e, NULL, 0, "unknown option '%s'", "--bogus");
+	CAPTURE(log_err(&e));
+	assert_string_equal(captured(), "jailinit: unknown option '--bogus'\n");
+
+	ji_fail(&e, "create veth", EPERM, NULL);
+	CAPTURE(log_err(&e));
+	assert_string_equal(captured(), "jailinit: create veth: Operation not permitted (EPERM)\n");
+}
+
+static void test_err_json(void **state)
+{
+	struct ji_err e;
+
+	log_setup(LOG_JSON, 0);
+	ji_fail(&e, "exec", ENOENT, "cannot execute '%s'", "agent");
+	CAPTURE(log_err(&e));
+	assert_string_equal(captured(),
+			    "{\"level\":\"error\",\"msg\":\"exec: cannot execute 'agent': No such file or directory "
+			    "(ENOENT)\",\"step\":\"exec\",\"errno\":2,\"errno_name\":\"ENOENT\"}\n");
+	ji_fail(&e, "--grace", 0, "'x' is not a number of seconds");
+	CAPTURE(log_err(&e));
+	assert_string_equal(captured(),
+			    "{\"level\":\"error\",\"msg\":\"--grace: 'x' is not a number of seconds\",\"step\":\"--grace\"}\n");
+}
+
+static void test_long_message_is_one_terminated_line(void **state)
+{
+	char big[3000];
+	const char *out;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_setup(LOG_TEXT, 0);
+	CAPTURE(log_msg(LOG_WARN, "%s", big));
+	out = captured();
+	assert_true(strlen(out) > 100);
+	assert_int_equal(out[strlen(out) - 1], '\n');
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_line),
+		cmocka_unit_test(test_verbosity_filters),
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_err_text),
+		cmocka_unit_test(test_err_json),
+		cmocka_unit_test(test_long_message_is_one_terminated_line),
+	};
+
+	return cmocka_run_group_tests_name("log", tests, capture_start, capture_stop);
+}
