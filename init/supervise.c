@@ -89,6 +89,7 @@ struct sv {
 	int no_children;   /* the last waitpid said ECHILD */
 	int shutting_down; /* on_reap is not called any more */
 	int escalate;      /* SIGTERM/SIGINT during the grace: no more waiting */
+	int warned_proc;   /* said once that /proc is not usable */
 	int sfd;
 };
 
@@ -339,8 +340,10 @@ static int signal_ours(struct sv *s, int sig, int skip_stop_last)
 		return kill(-1, sig) == 0 ? 1 : 0;
 	if (proc_scan(&v, &n) != 0) {
 		/* No /proc: the main child is all we can name. */
-		log_msg(LOG_WARN, "cannot list this PID namespace's processes in /proc (%s): "
-			"signalling the main child only", ji_errno_name(errno));
+		if (!s->warned_proc)
+			log_msg(LOG_WARN, "cannot list this PID namespace's processes in /proc (%s): "
+				"signalling the main child only", ji_errno_name(errno));
+		s->warned_proc = 1;
 		if (!s->main_done && kill(s->main_pid, sig) == 0)
 			return 1;
 		return 0;
@@ -362,8 +365,10 @@ static int others_gone(struct sv *s)
 
 	if (s->no_children)
 		return 1;
-	if (s->cfg->n_stop_last == 0 || proc_scan(&v, &n) != 0)
+	if (s->cfg->n_stop_last == 0)
 		return 0;
+	if (proc_scan(&v, &n) != 0)
+		return s->main_done; /* cannot tell: the main child is all we know */
 	for (i = 0; i < n && !left; i++)
 		if (v[i].ppid == s->self && !is_stop_last(s, v[i].pid))
 			left = 1;
@@ -381,6 +386,7 @@ static int all_gone(struct sv *s)
 static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *))
 {
 	long long deadline = now_ms() + s->cfg->grace_ms;
+	int idle_rounds = 0;
 
 	if (done(s))
 		return 0;
@@ -401,9 +407,16 @@ static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *)
 		log_msg(LOG_INFO, "grace period over: killing what is left");
 	}
 	/* Repeated: what was forked between a scan and the kill is caught by
-	 * the next round. The 100 ms poll only paces these rounds. */
+	 * the next round. The 100 ms poll only paces these rounds. Without a
+	 * usable /proc a subreaper may have children it cannot name; after
+	 * 5 s of rounds that reached nobody it leaves them rather than hang. */
 	while (!done(s)) {
-		(void)signal_ours(s, SIGKILL, skip_stop_last);
+		if (signal_ours(s, SIGKILL, skip_stop_last) > 0)
+			idle_rounds = 0;
+		else if (++idle_rounds > 50) {
+			log_msg(LOG_WARN, "leaving processes it cannot name (no /proc of this PID namespace)");
+			return 0;
+		}
 		if (handle_signals(s, 100) != 0)
 			return -1;
 	}

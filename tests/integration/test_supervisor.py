@@ -661,3 +661,21 @@ def test_on_reap_can_stop_the_main_child(build_dir, tmp):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_subreaper_without_proc_does_not_hang(jailinit, build_dir, tmp):
+    # A subreaper finds leftovers through /proc; with none mounted (a mount
+    # namespace of the test's own) it must still exit, with the main
+    # child's status, after saying what it could not do.
+    out = os.path.join(tmp, "orphan")
+    rec = tool(build_dir, "sigrec")
+    script = (f'umount -l /proc && exec "{jailinit}" --net host --grace=0.5 -- '
+              f'sh -c \'"{rec}" -d -o "{out}" </dev/null >/dev/null 2>&1; exit 4\'')
+    try:
+        r = run(["unshare", "--mount", "sh", "-c", script], timeout=60)
+        assert r.returncode == 4, r.stderr
+        assert "/proc" in r.stderr
+        assert r.stderr.count("cannot list") == 1
+    finally:
+        for pid in pids_with_arg(out):
+            os.kill(pid, signal.SIGKILL)
