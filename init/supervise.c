@@ -329,7 +329,7 @@ static int is_ours(const struct sv *s, const struct proc_ent *v, size_t n, pid_t
 
 /* Send sig to everything the init is responsible for; with skip_stop_last,
  * not to stop_last processes or what they started. Returns how many were
- * signalled (as PID 1 without exceptions: 1 when any), or -1. */
+ * signalled (as PID 1 without exceptions: 1 when any). */
 static int signal_ours(struct sv *s, int sig, int skip_stop_last)
 {
 	struct proc_ent *v;
@@ -391,8 +391,8 @@ static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *)
 	if (done(s))
 		return 0;
 	if (s->cfg->grace_ms > 0 && !s->escalate) {
-		if (signal_ours(s, SIGTERM, skip_stop_last) < 0)
-			return -1;
+		/* Nobody reached is not an error: done() decides what is left. */
+		(void)signal_ours(s, SIGTERM, skip_stop_last);
 		(void)signal_ours(s, SIGCONT, skip_stop_last);
 		while (!done(s) && !s->escalate) {
 			long long left = deadline - now_ms();
