@@ -65,7 +65,10 @@ static void put_json_str(struct buf *b, const char *s)
 		} else if (c == '\t') {
 			put_raw(b, "\\t", 2);
 		} else if (c < 0x20) {
-			memcpy(esc, "\\u00", 4);
+			esc[0] = '\\';
+			esc[1] = 'u';
+			esc[2] = '0';
+			esc[3] = '0';
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
 			put_raw(b, esc, 6);

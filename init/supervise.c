@@ -210,6 +210,19 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A decimal pid ending at end (or at the string's end when end is NULL). */
+static pid_t parse_pid(const char *s, const char *end)
+{
+	char *stop;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &stop, 10);
+	if (errno != 0 || stop == s || v < 0 || v > INT32_MAX || (end != NULL ? stop != end : *stop != '\0'))
+		return -1;
+	return (pid_t)v;
+}
+
 static pid_t read_ppid(int procfd, const char *name)
 {
 	char path[32], buf[512];
@@ -231,7 +244,7 @@ static pid_t read_ppid(int procfd, const char *name)
 	p = strrchr(buf, ')');
 	if (p == NULL || p[1] != ' ' || p[2] == '\0' || p[3] != ' ')
 		return -1;
-	return (pid_t)atoi(p + 4);
+	return parse_pid(p + 4, strchr(p + 4, ' '));
 }
 
 /* A /proc of another PID namespace (the jail's PID 1 keeps the container's)
@@ -244,7 +257,7 @@ static int proc_is_ours(void)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	return atoi(buf) == (int)getpid();
+	return parse_pid(buf, NULL) == getpid();
 }
 
 /* Every process on this /proc with its parent, sorted by pid. */
@@ -263,10 +276,10 @@ static int proc_scan(struct proc_ent **out, size_t *count)
 	if (dir == NULL)
 		return -1;
 	while ((d = readdir(dir)) != NULL) {
-		pid_t ppid;
+		pid_t pid = parse_pid(d->d_name, NULL), ppid;
 
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
+		if (pid <= 0)
+			continue; /* not a process */
 		ppid = read_ppid(dirfd(dir), d->d_name);
 		if (ppid < 0)
 			continue; /* gone meanwhile */
@@ -281,7 +294,7 @@ static int proc_scan(struct proc_ent **out, size_t *count)
 			}
 			v = nv;
 		}
-		v[n].pid = (pid_t)atoi(d->d_name);
+		v[n].pid = pid;
 		v[n].ppid = ppid;
 		n++;
 	}
