@@ -21,6 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+static long num(const char *s)
+{
+	return strtol(s, NULL, 10);
+}
+
 /* Processes other than me whose parent is my parent. */
 static int count_siblings(void)
 {
@@ -38,7 +43,7 @@ static int count_siblings(void)
 		int fd;
 		ssize_t len;
 
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == me)
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || num(e->d_name) == me)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
 		fd = open(path, O_RDONLY);
@@ -50,7 +55,7 @@ static int count_siblings(void)
 			continue;
 		buf[len] = '\0';
 		p = strrchr(buf, ')');
-		if (p != NULL && strlen(p) > 4 && atoi(p + 4) == init)
+		if (p != NULL && strlen(p) > 4 && num(p + 4) == init)
 			n++;
 	}
 	closedir(d);
@@ -59,8 +64,8 @@ static int count_siblings(void)
 
 int main(int argc, char **argv)
 {
-	int count = argc > 1 ? atoi(argv[1]) : 1000, i, left;
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	int count = argc > 1 ? (int)num(argv[1]) : 1000, i, left;
+	struct timespec tick = { 0, 10000000L };
 	time_t deadline;
 
 	for (i = 0; i < count; i++) {

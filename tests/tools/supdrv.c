@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_setup(LOG_TEXT, 1);
-	proxy_code = atoi(argv[2]);
+	proxy_code = (int)strtol(argv[2], NULL, 10);
 	proxy_pid = spawn_background(argv + 3, &err);
 	if (proxy_pid < 0) {
 		log_err(&err);
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 		log_err(&err);
 		return 2;
 	}
-	cfg.grace_ms = atoi(argv[1]);
+	cfg.grace_ms = (int)strtol(argv[1], NULL, 10);
 	cfg.on_reap = on_reap;
 	cfg.stop_last = &proxy_pid;
 	cfg.n_stop_last = 1;
