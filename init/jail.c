@@ -1,20 +1,356 @@
-/* Placeholder until the jail lands (issue 3): refuses, fail closed. */
-#include <errno.h>
-
 #include "jail.h"
-#include "log.h"
 
-int jail_run(const struct options *o)
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../net/nft.h"
+#include "../net/nl.h"
+#include "../net/rtnl.h"
+#include "check.h"
+#include "handshake.h"
+#include "inner.h"
+#include "jail_plan.h"
+#include "log.h"
+#include "nsclone.h"
+#include "proxy.h"
+#include "supervise.h"
+
+/* What has been built so far; teardown undoes exactly that, in reverse. */
+struct jail_state {
+	const struct jail_plan *p;
+	struct jail_trial *trial; /* non-NULL: record each step (jail_trial) */
+	int sock;                 /* outer end of the handshake */
+	pid_t inner;
+	unsigned long ns_flags;
+	struct nl_sock rtnl;
+	struct nl_sock nfnl;
+	int host_ifindex;
+	int table_installed;
+	struct proxy *proxy;
+};
+
+static void record(struct jail_state *s, const char *name, int rc, const struct ji_err *err)
 {
-	(void)o;
-	log_msg(LOG_ERROR, "the network jail is not built yet; use --net host to run unjailed");
-	return EXIT_SETUP;
+	struct jail_trial *t = s->trial;
+	if (!t || t->n_steps >= JAIL_TRIAL_MAX_STEPS)
+		return;
+	struct jail_step_result *r = &t->steps[t->n_steps++];
+	memset(r, 0, sizeof *r);
+	r->name = name;
+	r->ran = 1;
+	r->ok = rc == 0;
+	if (rc < 0) {
+		r->errnum = err->errnum;
+		snprintf(r->detail, sizeof r->detail, "%s", err->detail);
+	}
+}
+
+/* Run one named step: on failure the error names it (unless the step named
+ * a more precise one itself). */
+#define STEP(s, name, call)                                                   \
+	do {                                                                  \
+		int rc_ = (call);                                             \
+		if (rc_ < 0 && !err->step)                                    \
+			err->step = (name);                                   \
+		record((s), (name), rc_ < 0 ? -1 : 0, err);                   \
+		if (rc_ < 0)                                                  \
+			return -1;                                            \
+	} while (0)
+
+static int make_socketpair(struct jail_state *s, int pair[2], struct ji_err *err)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return ji_fail(err, "handshake socketpair", errno, NULL);
+	s->sock = pair[0];
+	return 0;
+}
+
+static int clone_inner(struct jail_state *s, int inner_sock, int trial, struct ji_err *err)
+{
+	unsigned long flags = s->p->ns_flags;
+	pid_t pid = ns_clone(flags);
+	int full_errno = 0;
+	if (pid < 0 && flags != JAIL_NS_MIN) {
+		/* The runtime may refuse the PID/UTS/IPC namespaces but allow
+		 * the two the jail cannot do without. */
+		full_errno = errno;
+		flags = JAIL_NS_MIN;
+		pid = ns_clone(flags);
+	}
+	if (pid < 0) {
+		int e = errno;
+		return ji_fail(err, "clone", e,
+			       "clone(CLONE_NEWUSER|CLONE_NEWNET%s) refused%s%s",
+			       full_errno ? "" : "|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC",
+			       full_errno ? "; with PID/UTS/IPC namespaces too: " : "",
+			       full_errno ? ji_errno_name(full_errno) : "");
+	}
+	if (pid == 0) {
+		close(s->sock);
+		inner_main(s->p, inner_sock, flags, trial);
+	}
+	s->inner = pid;
+	s->ns_flags = flags;
+	if (!(flags & CLONE_NEWPID))
+		log_msg(LOG_INFO, "no PID namespace here (%s): the agent runs as the jail's only process",
+			ji_errno_name(full_errno));
+	return 0;
+}
+
+/* A host end left by a jail that just ended (its netns dies asynchronously)
+ * or by a crashed run takes the name: delete it and create again, once. */
+static int create_veth(struct jail_state *s, struct ji_err *err)
+{
+	const struct jail_plan *p = s->p;
+	int idx = rtnl_veth_create(&s->rtnl, p->host_if, p->jail_if, s->inner, err);
+	if (idx < 0 && err->errnum == EEXIST) {
+		struct ji_err stale = { 0 };
+		int old = rtnl_link_index(&s->rtnl, p->host_if, &stale);
+		if (old > 0 && rtnl_link_delete(&s->rtnl, old, &stale) == 0) {
+			log_msg(LOG_INFO, "replaced a stale %s", p->host_if);
+			memset(err, 0, sizeof *err);
+			idx = rtnl_veth_create(&s->rtnl, p->host_if, p->jail_if, s->inner, err);
+		}
+	}
+	if (idx < 0)
+		return -1;
+	s->host_ifindex = idx;
+	return 0;
+}
+
+static int build_host_link(struct jail_state *s, struct ji_err *err)
+{
+	const struct jail_plan *p = s->p;
+	STEP(s, "netlink socket", nl_open(&s->rtnl, NETLINK_ROUTE, err));
+	STEP(s, "create veth", create_veth(s, err));
+	int idx = s->host_ifindex;
+	STEP(s, "host end: no IPv6 link-local", rtnl_link_ipv6_addrgen_off(&s->rtnl, idx, err));
+	STEP(s, "host end: address", rtnl_addr_add4(&s->rtnl, idx, p->outer_addr, p->prefix, err));
+	STEP(s, "host end: up", rtnl_link_up(&s->rtnl, idx, err));
+	return 0;
+}
+
+static int build_table(struct jail_state *s, struct ji_err *err)
+{
+	const struct jail_plan *p = s->p;
+	struct nft_jail_rules rules = {
+		.table = p->table,
+		.link_name = p->host_if,
+		.outer_addr = p->outer_addr,
+		.proxy_port = p->proxy_port,
+		.dns_port = p->dns_port,
+		.transparent = p->transparent,
+		.owned = 1,
+	};
+	STEP(s, "nf_tables socket", nl_open(&s->nfnl, NETLINK_NETFILTER, err));
+	STEP(s, "nf_tables table", nft_jail_install(&s->nfnl, &rules, err));
+	s->table_installed = 1;
+	return 0;
+}
+
+static int handshake_configure(struct jail_state *s, struct ji_err *err)
+{
+	struct hs_msg m;
+	if (hs_send(s->sock, HS_MAPS_WRITTEN, NULL) < 0)
+		return ji_fail(err, "handshake", errno, "telling the jail to configure");
+	int rc = hs_recv(s->sock, &m);
+	if (rc < 0)
+		return ji_fail(err, "handshake", errno, "waiting for the jail side");
+	if (rc == 1)
+		return ji_fail(err, "jail side", ECHILD, "the jail's init died while configuring");
+	if (m.stage == HS_FAILED) {
+		hs_to_err(&m, err);
+		record(s, err->step, -1, err);
+		return -1;
+	}
+	record(s, "jail side configured", 0, err);
+	return 0;
+}
+
+static int handshake_go(struct jail_state *s, struct ji_err *err)
+{
+	struct hs_msg m;
+	if (hs_send(s->sock, HS_GO, NULL) < 0)
+		return ji_fail(err, "handshake", errno, "telling the jail to start the agent");
+	int rc = hs_recv(s->sock, &m);
+	if (rc < 0)
+		return ji_fail(err, "handshake", errno, "waiting for the agent to start");
+	if (rc == 0 && m.stage == HS_FAILED)
+		return hs_to_err(&m, err);
+	/* EOF: the agent was exec'd (our end is close-on-exec) — or, in a
+	 * trial, the inner exited; HS_RUNNING: the jail's PID 1 runs it. */
+	return 0;
+}
+
+static void teardown(struct jail_state *s, int failed)
+{
+	struct ji_err err = { 0 };
+	if (s->inner > 0) {
+		kill(s->inner, SIGKILL);
+		while (waitpid(s->inner, NULL, 0) < 0 && errno == EINTR)
+			;
+		s->inner = 0;
+	}
+	if (s->proxy)
+		proxy_kill(s->proxy);
+	if (s->table_installed) {
+		if (nft_jail_delete(&s->nfnl, s->p->table, &err) < 0)
+			log_err(&err);
+		s->table_installed = 0;
+	}
+	if (s->nfnl.fd >= 0)
+		nl_close(&s->nfnl);
+	/* After a run the veth is left to die with the jail's netns (deleting
+	 * it by hand waits ~30 ms for the kernel); after a failed build it is
+	 * deleted now, so that nothing half built outlives jailinit. */
+	if (failed && s->host_ifindex > 0 && s->rtnl.fd >= 0 &&
+	    rtnl_link_delete(&s->rtnl, s->host_ifindex, &err) < 0 && err.errnum != ENODEV)
+		log_err(&err);
+	s->host_ifindex = 0;
+	if (s->rtnl.fd >= 0)
+		nl_close(&s->rtnl);
+	if (s->sock >= 0)
+		close(s->sock);
+	s->sock = -1;
+}
+
+/* Everything up to the agent's start, in order. On failure the caller
+ * tears down what was built. */
+static int build(struct jail_state *s, int trial, struct ji_err *err)
+{
+	int pair[2];
+	STEP(s, "handshake socketpair", make_socketpair(s, pair, err));
+	int rc = clone_inner(s, pair[1], trial, err);
+	close(pair[1]);
+	STEP(s, "clone", rc);
+	STEP(s, "uid/gid maps", ns_write_id_maps(s->inner, err));
+	if (s->p->link) {
+		if (build_host_link(s, err) < 0 || build_table(s, err) < 0)
+			return -1;
+	}
+	if (s->proxy) {
+		STEP(s, "start proxy", proxy_start(s->proxy, 0, err));
+		STEP(s, "proxy ready", proxy_wait_ready(s->proxy, PROXY_READY_TIMEOUT_MS, err));
+	}
+	if (handshake_configure(s, err) < 0)
+		return -1;
+	return handshake_go(s, err);
+}
+
+static void init_state(struct jail_state *s, const struct jail_plan *p)
+{
+	memset(s, 0, sizeof *s);
+	s->p = p;
+	s->sock = -1;
+	s->rtnl.fd = -1;
+	s->nfnl.fd = -1;
+}
+
+static int exit_code_for(const struct ji_err *err)
+{
+	if (err->exit_code)
+		return err->exit_code;
+	return ji_errno_is_forbidden(err->errnum) ? EXIT_FORBIDDEN : EXIT_SETUP;
 }
 
 int jail_trial(const struct options *o, struct jail_trial *t)
 {
-	(void)o;
-	t->n_steps = 0;
-	t->ns_flags = 0;
-	return -1;
+	struct jail_plan plan;
+	struct jail_state s;
+	struct ji_err err = { 0 };
+	memset(t, 0, sizeof *t);
+	if (jail_plan_make(o, &plan, &err) < 0)
+		return -1;
+	/* Names of its own, so a check never disturbs a running jail. */
+	snprintf(plan.host_if, sizeof plan.host_if, "jlchk%d", (int)getpid() % 10000000);
+	snprintf(plan.table, sizeof plan.table, "jailinit_check_%d", (int)getpid());
+	init_state(&s, &plan);
+	s.trial = t;
+	int rc = build(&s, 1, &err);
+	if (rc == 0 && s.inner > 0) {
+		int status;
+		while (waitpid(s.inner, &status, 0) < 0 && errno == EINTR)
+			;
+		s.inner = 0;
+	}
+	t->ns_flags = s.ns_flags;
+	teardown(&s, rc < 0);
+	return rc;
+}
+
+int jail_run(const struct options *o)
+{
+	struct jail_plan plan;
+	struct jail_state s;
+	struct proxy proxy;
+	struct ji_err err = { 0 };
+
+	if (jail_plan_make(o, &plan, &err) < 0) {
+		log_err(&err);
+		return EXIT_USAGE;
+	}
+	if (check_quick(o, &err) < 0) {
+		log_err(&err);
+		check_explain_failure(o, &err);
+		return exit_code_for(&err);
+	}
+	init_state(&s, &plan);
+	if (o->proxy_cmd) {
+		memset(&proxy, 0, sizeof proxy);
+		if (proxy_init(&proxy, o->proxy_cmd, plan.outer_addr, plan.proxy_port, &err) < 0) {
+			log_err(&err);
+			return EXIT_USAGE;
+		}
+		proxy.drop_user = o->proxy_user_set;
+		proxy.uid = o->proxy_uid;
+		proxy.gid = o->proxy_gid;
+		s.proxy = &proxy;
+	}
+
+	if (build(&s, 0, &err) < 0) {
+		int code = exit_code_for(&err);
+		teardown(&s, 1);
+		log_err(&err);
+		if (code == EXIT_FORBIDDEN)
+			check_explain_failure(o, &err);
+		else if (code == EXIT_SETUP)
+			log_msg(LOG_ERROR, "the agent was not started; `jailinit check` tells what this container allows");
+		return code;
+	}
+	log_msg(LOG_INFO, "jail ready: net=%s, agent uid %u gid %u%s%s", plan.link ? (plan.transparent ? "transparent" : "proxy") : "none",
+		(unsigned)plan.agent_uid, (unsigned)plan.agent_gid,
+		(s.ns_flags & CLONE_NEWPID) ? ", PID namespace" : "", plan.seccomp ? ", seccomp" : ", seccomp off");
+
+	struct supervise_config cfg = {
+		.kill_group = o->kill_group,
+		.warn_reaped = o->warn_reaped,
+		.grace_ms = o->grace_ms,
+		.on_reap = s.proxy ? proxy_on_reap : NULL,
+		.ctx = s.proxy,
+		/* The agent goes first, then the proxy (its pid changes on restart). */
+		.stop_last = s.proxy ? &s.proxy->pid : NULL,
+		.n_stop_last = s.proxy ? 1 : 0,
+	};
+	int forced = 0;
+	pid_t inner = s.inner;
+	int status = supervise_run(&cfg, inner, &forced);
+	/* The supervisor has reaped everything, the proxy included. */
+	s.inner = 0;
+	if (s.proxy)
+		s.proxy->pid = 0;
+	int code;
+	if (status < 0) {
+		ji_fail(&err, "supervise", errno, NULL);
+		log_err(&err);
+		code = EXIT_SETUP;
+	} else {
+		code = forced ? forced : status_to_exit_code(status);
+	}
+	teardown(&s, 0);
+	return options_exit_is_zero(o, code) ? 0 : code;
 }

@@ -16,7 +16,7 @@ struct jail_step_result {
 	int ran;          /* 0: not reached (an earlier step failed) */
 	int ok;
 	int errnum;
-	char detail[128];
+	char detail[192];
 };
 
 #define JAIL_TRIAL_MAX_STEPS 24

@@ -1,5 +1,8 @@
 /* spawn: vfork + exec of the supervised command (see spawn.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,4 +93,91 @@ pid_t spawn_command(char *const argv[], struct ji_err *err)
 pid_t spawn_background(char *const argv[], struct ji_err *err)
 {
 	return spawn(argv, 0, err);
+}
+
+/* What a child that could not exec sends back. */
+struct child_failure {
+	int errnum;
+	int exit_code;
+	char step[48];
+	char detail[192];
+};
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+pid_t spawn_command_prepared(char *const argv[], spawn_prepare_fn prepare, void *ctx, struct ji_err *err)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		ji_fail(err, "fork", errno, "pipe for '%s'", argv[0]);
+		if (err != NULL)
+			err->exit_code = EXIT_SETUP;
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		ji_fail(err, "fork", e, "cannot start '%s'", argv[0]);
+		if (err != NULL)
+			err->exit_code = EXIT_SETUP;
+		return -1;
+	}
+	if (pid == 0) {
+		struct ji_err child_err = { 0 };
+		struct child_failure f;
+		(void)close(fds[0]);
+		child_setup(1);
+		if (prepare(ctx, &child_err) == 0) {
+			int e = spawn_exec(argv);
+			ji_fail(&child_err, "exec", e, "cannot execute '%s'", argv[0]);
+			child_err.exit_code = exec_errno_exit_code(e);
+		}
+		memset(&f, 0, sizeof f);
+		f.errnum = child_err.errnum;
+		f.exit_code = child_err.exit_code ? child_err.exit_code : EXIT_SETUP;
+		snprintf(f.step, sizeof f.step, "%s", child_err.step ? child_err.step : "prepare");
+		snprintf(f.detail, sizeof f.detail, "%s", child_err.detail);
+		write_all(fds[1], &f, sizeof f);
+		_exit(f.exit_code);
+	}
+	(void)close(fds[1]);
+	(void)setpgid(pid, pid); /* against the race with a group signal */
+	struct child_failure f;
+	ssize_t n;
+	do
+		n = read(fds[0], &f, sizeof f);
+	while (n < 0 && errno == EINTR);
+	(void)close(fds[0]);
+	if (n == 0)
+		return pid; /* the pipe closed on exec */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof f) {
+		ji_fail(err, "exec", EPROTO, "'%s' failed before exec", argv[0]);
+		if (err != NULL)
+			err->exit_code = EXIT_SETUP;
+		return -1;
+	}
+	/* The step string must outlive this frame: keep the last one. */
+	static char step[sizeof f.step];
+	memcpy(step, f.step, sizeof step);
+	step[sizeof step - 1] = '\0';
+	ji_fail(err, step, f.errnum, "%s", f.detail);
+	if (err != NULL)
+		err->exit_code = f.exit_code;
+	return -1;
 }

@@ -33,4 +33,11 @@ pid_t spawn_command(char *const argv[], struct ji_err *err);
  * such as the proxy, so that Ctrl-C and Ctrl-Z keep going to the agent. */
 pid_t spawn_background(char *const argv[], struct ji_err *err);
 
+/* As spawn_command, with fork instead of vfork, and prepare(ctx, err) run in
+ * the child after the setup and before exec (privilege drop, seccomp: work
+ * that allocates, which a vfork child must not do). A failing prepare or
+ * exec travels to the parent as its error value (step, errno, detail). */
+typedef int (*spawn_prepare_fn)(void *ctx, struct ji_err *err);
+pid_t spawn_command_prepared(char *const argv[], spawn_prepare_fn prepare, void *ctx, struct ji_err *err);
+
 #endif

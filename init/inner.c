@@ -1,0 +1,134 @@
+#include "inner.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "../net/nl.h"
+#include "../net/rtnl.h"
+#include "../seccomp/agent_filter.h"
+#include "handshake.h"
+#include "log.h"
+#include "privdrop.h"
+#include "spawn.h"
+#include "supervise.h"
+
+static int configure_network(const struct jail_plan *p, struct ji_err *err)
+{
+	struct nl_sock s;
+	if (nl_open(&s, NETLINK_ROUTE, err) < 0)
+		return ji_context(err, "jail side");
+	int rc = -1;
+	int lo = rtnl_link_index(&s, "lo", err);
+	if (lo < 0 || rtnl_link_up(&s, lo, err) < 0)
+		goto out;
+	if (p->link) {
+		int idx = rtnl_link_index(&s, p->jail_if, err);
+		if (idx < 0 || rtnl_link_ipv6_addrgen_off(&s, idx, err) < 0 ||
+		    rtnl_addr_add4(&s, idx, p->jail_addr, p->prefix, err) < 0 || rtnl_link_up(&s, idx, err) < 0 ||
+		    rtnl_route_default4(&s, idx, p->outer_addr, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	nl_close(&s);
+	return rc < 0 ? ji_context(err, "jail side") : 0;
+}
+
+static int set_proxy_env(const struct jail_plan *p, struct ji_err *err)
+{
+	char url[64];
+	struct in_addr a = { .s_addr = htonl(p->outer_addr) };
+	char ip[INET_ADDRSTRLEN];
+	if (!inet_ntop(AF_INET, &a, ip, sizeof ip))
+		return ji_fail(err, "agent environment", errno, "address");
+	snprintf(url, sizeof url, "http://%s:%u", ip, p->proxy_port);
+	static const char *const set[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy" };
+	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+		if (setenv(set[i], url, 1) < 0)
+			return ji_fail(err, "agent environment", errno, "setenv %s", set[i]);
+	if (unsetenv("NO_PROXY") < 0 || unsetenv("no_proxy") < 0)
+		return ji_fail(err, "agent environment", errno, "unsetenv NO_PROXY");
+	return 0;
+}
+
+/* The last steps before the agent's exec, in the agent's own process. */
+static int confine_agent(void *ctx, struct ji_err *err)
+{
+	const struct jail_plan *p = ctx;
+	if (privdrop_all(p->agent_uid, p->agent_gid, err) < 0)
+		return -1;
+	if (p->seccomp && agent_filter_load(err) < 0)
+		return -1;
+	return 0;
+}
+
+static __attribute__((noreturn)) void fail(int sock, struct ji_err *err)
+{
+	hs_send(sock, HS_FAILED, err);
+	_exit(EXIT_SETUP);
+}
+
+void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int trial)
+{
+	struct ji_err err = { 0 };
+	struct hs_msg m;
+
+	/* If the outer dies, so does the jail (and with it the veth). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (hs_recv(sock, &m) != 0 || m.stage != HS_MAPS_WRITTEN)
+		_exit(EXIT_SETUP);
+
+	if (configure_network(p, &err) < 0)
+		fail(sock, &err);
+	if (p->hostname && (ns_flags & CLONE_NEWUTS) && sethostname(p->hostname, strlen(p->hostname)) < 0) {
+		ji_fail(&err, "set hostname", errno, "--hostname %s", p->hostname);
+		fail(sock, &err);
+	}
+	if (p->proxy_env && set_proxy_env(p, &err) < 0)
+		fail(sock, &err);
+	if (hs_send(sock, HS_CONFIGURED, NULL) < 0)
+		_exit(EXIT_SETUP);
+	if (hs_recv(sock, &m) != 0 || m.stage != HS_GO)
+		_exit(EXIT_SETUP);
+	if (trial)
+		_exit(0);
+
+	if (!(ns_flags & CLONE_NEWPID)) {
+		/* No PID namespace: become the agent; the outer supervises us. */
+		spawn_child_setup();
+		if (confine_agent((void *)p, &err) < 0)
+			fail(sock, &err);
+		int e = spawn_exec(p->command);
+		ji_fail(&err, "exec agent", e, "cannot execute '%s'", p->command[0]);
+		err.exit_code = exec_errno_exit_code(e);
+		fail(sock, &err);
+	}
+
+	/* PID namespace: stay as the jail's PID 1 and supervise the agent. */
+	setpgid(0, 0);
+	pid_t agent = spawn_command_prepared(p->command, confine_agent, (void *)p, &err);
+	if (agent < 0)
+		fail(sock, &err);
+	hs_send(sock, HS_RUNNING, NULL);
+	close(sock);
+
+	struct supervise_config cfg = {
+		.kill_group = p->kill_group,
+		.warn_reaped = p->warn_reaped,
+		.grace_ms = p->grace_ms,
+	};
+	int forced = 0;
+	int status = supervise_run(&cfg, agent, &forced);
+	if (status < 0) {
+		ji_fail(&err, "supervise the agent", errno, "in the jail");
+		log_err(&err);
+		_exit(EXIT_SETUP);
+	}
+	_exit(status_to_exit_code(status));
+}

@@ -1,0 +1,16 @@
+/* inner: the jail's side, run in the child the outer cloned into the new
+ * namespaces. Waits for the outer's maps, configures lo (and its veth end,
+ * address, default route, hostname), reports, waits for the go, then runs
+ * the agent with every privilege dropped and the seccomp filter loaded:
+ * exec'd in place, or, with a PID namespace, as the child of this process,
+ * which stays the jail's PID 1 and runs the same supervision loop. */
+#ifndef JAILINIT_INNER_H
+#define JAILINIT_INNER_H
+
+#include "jail_plan.h"
+
+/* trial: configure, report, and exit 0 at the go (for `jailinit check`). */
+__attribute__((noreturn)) void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags,
+					  int trial);
+
+#endif

@@ -1,0 +1,42 @@
+#include "jail_plan.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "nsclone.h"
+#include "../net/nft.h"
+
+int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *err)
+{
+	memset(p, 0, sizeof *p);
+	p->ns_flags = JAIL_NS_FULL;
+	p->link = o->net == NET_PROXY || o->net == NET_TRANSPARENT;
+	strcpy(p->host_if, JAIL_HOST_IF);
+	strcpy(p->jail_if, JAIL_PEER_IF);
+	strcpy(p->table, NFT_JAIL_TABLE);
+	p->prefix = o->subnet_prefix ? o->subnet_prefix : DEFAULT_SUBNET_PREFIX;
+	uint32_t net = o->subnet_prefix ? o->subnet : DEFAULT_SUBNET;
+	/* /31 (RFC 3021) uses both addresses; /30 skips the network address. */
+	p->outer_addr = p->prefix == 31 ? net : net + 1;
+	p->jail_addr = p->outer_addr + 1;
+	p->proxy_port = o->proxy_port;
+	p->dns_port = o->dns_port;
+	p->transparent = o->net == NET_TRANSPARENT;
+	p->proxy_env = p->link && o->proxy_port;
+	p->hostname = o->hostname;
+	p->agent_uid = o->agent_user_set ? o->agent_uid : DEFAULT_AGENT_ID;
+	p->agent_gid = o->agent_user_set ? o->agent_gid : DEFAULT_AGENT_ID;
+	p->seccomp = o->seccomp;
+	p->command = o->command;
+	p->kill_group = o->kill_group;
+	p->warn_reaped = o->warn_reaped;
+	p->grace_ms = o->grace_ms;
+
+	if (p->link && !p->proxy_port)
+		return ji_fail(err, "plan", EINVAL, "--net %s needs --proxy-port",
+			       p->transparent ? "transparent" : "proxy");
+	if (o->proxy_user_set && o->proxy_uid == p->agent_uid)
+		return ji_fail(err, "plan", EINVAL,
+			       "--user and --proxy-user must differ: the same uid could signal the proxy");
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* jail_plan: what to build, derived once from the options, so that no build
+ * step reads options itself. Shared by the outer, the inner and the trial
+ * build of `jailinit check`. */
+#ifndef JAILINIT_JAIL_PLAN_H
+#define JAILINIT_JAIL_PLAN_H
+
+#include <net/if.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "options.h"
+
+#define JAIL_HOST_IF "jailinit0" /* the outer end, in the container netns */
+#define JAIL_PEER_IF "eth0"      /* the jail's end */
+
+struct jail_plan {
+	unsigned long ns_flags; /* tried first; falls back to JAIL_NS_MIN */
+	int link;               /* veth + nf_tables table (proxy, transparent) */
+	char host_if[IF_NAMESIZE];
+	char jail_if[IF_NAMESIZE];
+	char table[32];         /* nf_tables table name */
+	uint32_t outer_addr;    /* host byte order */
+	uint32_t jail_addr;
+	int prefix;
+	uint16_t proxy_port;
+	uint16_t dns_port;
+	int transparent;
+	int proxy_env;          /* HTTP_PROXY & co. for the agent */
+	const char *hostname;   /* NULL: keep */
+	uid_t agent_uid;
+	gid_t agent_gid;
+	int seccomp;
+	char **command;
+	/* supervision of the agent inside the jail (PID namespace) */
+	int kill_group;
+	int warn_reaped;
+	int grace_ms;
+};
+
+int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *err);
+
+#endif

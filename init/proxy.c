@@ -1,0 +1,210 @@
+#include "proxy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "privdrop.h"
+#include "spawn.h"
+#include "supervise.h"
+
+int proxy_init(struct proxy *px, const char *cmdline, uint32_t addr, uint16_t port, struct ji_err *err)
+{
+	size_t len = strlen(cmdline);
+	if (len >= sizeof px->buf)
+		return ji_fail(err, "--proxy", E2BIG, "command line longer than %zu bytes", sizeof px->buf - 1);
+	memcpy(px->buf, cmdline, len + 1);
+
+	int argc = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(px->buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (argc == PROXY_MAX_ARGS)
+			return ji_fail(err, "--proxy", E2BIG, "more than %d arguments", PROXY_MAX_ARGS);
+		px->argv[argc++] = tok;
+	}
+	px->argv[argc] = NULL;
+	if (argc == 0)
+		return ji_fail(err, "--proxy", EINVAL, "empty command");
+	px->addr = addr;
+	px->port = port;
+	px->pid = 0;
+	return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return ji_fail(err, "start proxy", errno, "fork");
+	if (pid == 0) {
+		struct ji_err child_err = { 0 };
+		/* Its own process group: a signal for the agent's group never hits it. */
+		setpgid(0, 0);
+		if (delay_ms)
+			sleep_ms(delay_ms);
+		if (px->drop_user && privdrop_switch_user(px->uid, px->gid, &child_err) < 0) {
+			log_err(&child_err);
+			_exit(EXIT_SETUP);
+		}
+		supervise_child_restore();
+		int e = spawn_exec(px->argv);
+		ji_fail(&child_err, "start proxy", e, "cannot execute '%s'", px->argv[0]);
+		log_err(&child_err);
+		_exit(exec_errno_exit_code(e));
+	}
+	px->pid = pid;
+	log_msg(LOG_INFO, "proxy started: %s (pid %d)", px->argv[0], (int)pid);
+	return 0;
+}
+
+/* Where the proxy listens on port, from /proc/net/tcp{,6} (this netns):
+ * 1 reachable from the jail (any address, or the outer end's), 2 listening
+ * but only elsewhere (say, 127.0.0.1), 0 not yet. Reading the table, rather
+ * than connecting, leaves no half-made request in the proxy's log. */
+static int listening(const char *table, uint32_t addr_be, uint16_t port, int v6)
+{
+	char buf[8192];
+	int fd = open(table, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	int found = 0;
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			char local[40];
+			unsigned lport, state;
+			if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", local, &lport, &state) == 3 &&
+			    state == 0x0A /* TCP_LISTEN */ && lport == port) {
+				char want[9];
+				snprintf(want, sizeof want, "%08X", (unsigned)addr_be);
+				size_t len = strlen(local);
+				int any = strspn(local, "0") == len;
+				/* v4, or v4-mapped in a v6 table: the last 8 digits */
+				int exact = len >= 8 && strcasecmp(local + len - 8, want) == 0 &&
+					    (!v6 || strncasecmp(local + len - 16, "0000FFFF", 8) == 0);
+				found = (any || exact) ? 1 : (found ? found : 2);
+				if (found == 1)
+					break;
+			}
+			line = nl + 1;
+		}
+		if (found == 1)
+			break;
+		have = strlen(line);
+		memmove(buf, line, have);
+	}
+	close(fd);
+	return found;
+}
+
+int proxy_wait_ready(struct proxy *px, int timeout_ms, struct ji_err *err)
+{
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	uint32_t addr_be = htonl(px->addr);
+	unsigned pause_ms = 1;
+	for (;;) {
+		int v4 = listening("/proc/net/tcp", addr_be, px->port, 0);
+		int v6 = v4 == 1 ? 1 : listening("/proc/net/tcp6", addr_be, px->port, 1);
+		if (v4 == 1 || v6 == 1)
+			return 0;
+		int status;
+		pid_t r = waitpid(px->pid, &status, WNOHANG);
+		if (r == px->pid) {
+			px->pid = 0;
+			return ji_fail(err, "proxy ready", ECHILD, "the proxy exited (%s %d) before listening on port %u",
+				       WIFSIGNALED(status) ? "signal" : "status",
+				       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), px->port);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited >= timeout_ms) {
+			if (v4 == 2 || v6 == 2)
+				return ji_fail(err, "proxy ready", EADDRNOTAVAIL,
+					       "the proxy listens on port %u, but not on the jail link's address nor on all "
+					       "addresses (127.0.0.1 only?); the jail reaches it at the outer end",
+					       px->port);
+			return ji_fail(err, "proxy ready", ETIMEDOUT, "the proxy did not listen on port %u within %d ms",
+				       px->port, timeout_ms);
+		}
+		sleep_ms(pause_ms);
+		if (pause_ms < 50)
+			pause_ms *= 2;
+	}
+}
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+int proxy_on_reap(void *ctx, pid_t pid, int wait_status)
+{
+	struct proxy *px = ctx;
+	if (pid != px->pid)
+		return 0;
+	px->pid = 0;
+	if (px->stopping)
+		return 0;
+
+	if (px->restarts == 0 || ms_since(&px->window_start) > PROXY_RESTART_WINDOW_MS) {
+		px->restarts = 0;
+		clock_gettime(CLOCK_MONOTONIC, &px->window_start);
+	}
+	if (px->restarts >= PROXY_MAX_RESTARTS) {
+		log_msg(LOG_ERROR, "the proxy died %d times within %d s; stopping the agent (exit %d)",
+			px->restarts + 1, PROXY_RESTART_WINDOW_MS / 1000, EXIT_PROXY_DIED);
+		px->stopping = 1;
+		return EXIT_PROXY_DIED;
+	}
+	unsigned delay = 100u << px->restarts; /* 100 ms, 200, 400, ... */
+	px->restarts++;
+	log_msg(LOG_WARN, "the proxy died (%s %d); restarting it in %u ms",
+		WIFSIGNALED(wait_status) ? "signal" : "status",
+		WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : WEXITSTATUS(wait_status), delay);
+	struct ji_err err = { 0 };
+	if (proxy_start(px, delay, &err) < 0) {
+		log_err(&err);
+		px->stopping = 1;
+		return EXIT_PROXY_DIED;
+	}
+	return 0;
+}
+
+void proxy_kill(struct proxy *px)
+{
+	if (px->pid <= 0)
+		return;
+	kill(px->pid, SIGKILL);
+	while (waitpid(px->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	px->pid = 0;
+}
