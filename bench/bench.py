@@ -65,10 +65,10 @@ def table(head, rows):
 
 
 # ---- startlat: interleaved rounds ------------------------------------------
-def startlat(tools, argv, n, warm, env=None):
+def startlat(tools, argv, n, warm, env=None, flags=()):
     """n measured runs of argv under startlat -r: [(lat, tot, rss)], fails."""
-    p = run([os.path.join(tools, "startlat"), "-r", "-n", str(n), "-w", str(warm), "--"] + argv,
-            timeout=600, env=env)
+    p = run([os.path.join(tools, "startlat"), "-r", "-n", str(n), "-w", str(warm)] + list(flags) + ["--"]
+            + argv, timeout=600, env=env)
     ok, fails = [], []
     for line in p.stdout.splitlines():
         f = line.split()
@@ -80,12 +80,14 @@ def startlat(tools, argv, n, warm, env=None):
 
 
 def interleaved(tools, cmds, rounds, env=None):
-    """cmds: {name: (argv, runs_per_round, warmup)}. Rounds alternate the
-    commands so that a slow moment of the machine hits them all alike."""
+    """cmds: {name: (argv, runs_per_round, warmup[, startlat flags])}. Rounds
+    alternate the commands so that a slow moment of the machine hits them all
+    alike."""
     res = {k: {"ok": [], "fails": []} for k in cmds}
     for r in range(rounds):
-        for name, (argv, n, warm) in cmds.items():
-            ok, fails = startlat(tools, argv, n, warm if r == 0 else 1, env=env)
+        for name, (argv, n, warm, *flags) in cmds.items():
+            ok, fails = startlat(tools, argv, n, warm if r == 0 else 1, env=env,
+                                 flags=flags[0] if flags else ())
             res[name]["ok"] += ok
             res[name]["fails"] += fails
     for v in res.values():
@@ -374,11 +376,16 @@ def jail_inner(cfg):
             out["why"][k] = f"exit {p.returncode}: {(p.stderr.strip().splitlines() or [''])[0][:160]}"
     ew = ["sh", os.path.join(HERE, "exec-way.sh"), "--proxy-port", str(PORT), "--mode", "transparent"]
     rounds, fast, slow = (2, 10, 3) if QUICK else (4, 25, 6)
-    cmds = {"unshare -Urn": (["unshare", "-Urn", stamp], fast, 5),
-            "jailinit, no jail": ([ji] + cfg["host_args"] + [stamp], fast, 5)}
-    cmds.update({k: (v + [stamp], fast, 5) for k, v in modes.items() if out["support"][k]})
-    cmds["exec way, ip + nft"] = (ew + ["--fw", "nft", "--", stamp], slow, 1)
-    cmds["exec way, ip + iptables"] = (ew + ["--fw", "iptables", "--", stamp], slow, 1)
+    # Every run in a fresh netns (startlat -N), as each container start is;
+    # the jail modes also back to back in this one netns ("same netns"),
+    # where a run meets the previous jail's asynchronous teardown.
+    N = ["-N"]
+    cmds = {"unshare -Urn": (["unshare", "-Urn", stamp], fast, 5, N),
+            "jailinit, no jail": ([ji] + cfg["host_args"] + [stamp], fast, 5, N)}
+    cmds.update({k: (v + [stamp], fast, 5, N) for k, v in modes.items() if out["support"][k]})
+    cmds.update({k + " @same": (v + [stamp], fast, 5) for k, v in modes.items() if out["support"][k]})
+    cmds["exec way, ip + nft"] = (ew + ["--fw", "nft", "--", stamp], slow, 1, N)
+    cmds["exec way, ip + iptables"] = (ew + ["--fw", "iptables", "--", stamp], slow, 1, N)
     res = interleaved(tools, cmds, rounds, env=env)
     out["res"] = {k: {x: v[x] for x in ("lat", "tot", "n")} | {"fails": len(v["fails"])}
                   for k, v in res.items()}
@@ -456,18 +463,25 @@ def sec_jail(ji, host_args, tools):
              "exec way, ip + nft", "exec way, ip + iptables"]
     for k in names:
         if k not in res:
-            rows.append([k, NA, "", "", "", "", ""])
+            rows.append([k, NA, "", "", "", "", "", ""])
             continue
         v = res[k]
         tear = None if v["lat"] is None or v["tot"] is None else v["tot"] - v["lat"]
+        same = res.get(k + " @same")
         rows.append([k, ms(v["lat"], 2), ratio(v["lat"], base), ratio(ew, v["lat"], 1), ms(v["tot"], 2),
-                     ms(tear, 2), f"{v['n']}" + (f" ({v['fails']} failed)" if v["fails"] else "")])
+                     ms(tear, 2), f"{ms(same['lat'], 2)} / {ms(same['tot'], 2)}" if same else "",
+                     f"{v['n']}" + (f" ({v['fails']} failed)" if v["fails"] else "")
+                     + (f", same netns {same['fails']} failed" if same and same["fails"] else "")])
     txt = ("Inside a network namespace made by the bench (`unshare --net`, lo up, a listener on "
            f"0.0.0.0:{PORT} standing for the proxy). *jailinit, no jail* is `jailinit "
            f"{' '.join(host_args)} stamp`, the supervisor alone, for scale. "
            "*to agent*: fork+exec of the command to `stamp` "
            "running in the jail; *total*: until the whole process is gone, teardown included (the "
            "container-stop cost); *after agent* = total − to agent (stamp itself takes ~0.05 ms). "
+           "Every run starts in a network namespace of its own, made before the clock starts "
+           "(`startlat -N`), as each container start does; *same netns*: the jail modes again, back to "
+           "back in one netns, where a run meets the previous jail's asynchronous teardown (its netns and "
+           "veth die in a kernel work queue) and takes the stale-link/table replacement path. "
            "Medians of interleaved rounds. The exec way is bench/exec-way.sh in transparent mode: "
            "`unshare -Urn` child, `ip link add` veth, `ip link set netns`, `ip addr`/`link up`/`route` "
            "(`nsenter -n ip` for the jail side), one `nft -f` (or five `iptables`), go; teardown `ip "
@@ -476,7 +490,7 @@ def sec_jail(ji, host_args, tools):
            "the agent plus 60 ms teardown. Targets: transparent ≤ 2x unshare, ≥ 20x faster than the "
            "exec way, total ≤ 100 ms.\n\n"
            + table(["", "to agent ms", "vs unshare", "exec way (nft) ÷ this", "total ms", "after agent ms",
-                    "runs"], rows))
+                    "same netns: to agent / total ms", "runs"], rows))
     if out["why"]:
         txt += "\n\nNot measured: " + "; ".join(f"`{k}`: {w}" for k, w in out["why"].items())
     t = res.get("jailinit --net transparent")

@@ -1,6 +1,6 @@
 /* startlat: start-up latency launcher for `make bench`.
  *
- *   startlat [-n RUNS] [-w WARMUP] [-r] [-v] -- COMMAND [ARG...]
+ *   startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-v] -- COMMAND [ARG...]
  *
  * Each run: a pipe; t0 = CLOCK_MONOTONIC just before fork(); the child puts
  * the pipe on its stdout (stderr to /dev/null unless -v) and execs COMMAND,
@@ -17,13 +17,20 @@
  * failure's wait status in the JSON). With -r, instead of the summary, one
  * line per measured run: "LAT_NS TOT_NS RSS_KB", or "fail WAITSTATUS"
  * (bench/bench.py interleaves rounds of several commands and takes the
- * medians itself). */
+ * medians itself). With -N (root), every run starts in a network namespace
+ * of its own, made before t0 (unshare(CLONE_NEWNET), lo up), the way each
+ * container start gets a fresh netns: no run meets what the previous one is
+ * still tearing down asynchronously (a dying jail's veth, say). */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,6 +59,29 @@ static unsigned long long pct(unsigned long long *v, int n, int p)
 	if (p == 50 && n % 2 == 0)
 		return (v[n / 2 - 1] + v[n / 2]) / 2;
 	return v[(long)(n - 1) * p / 100];
+}
+
+/* A fresh network namespace for this process (and the next child), lo up. */
+static int fresh_netns(void)
+{
+	struct ifreq ifr;
+	int fd, rc = -1;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return perror("startlat: unshare(CLONE_NEWNET)"), -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return perror("startlat: socket"), -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (rc < 0)
+		perror("startlat: lo up");
+	close(fd);
+	return rc;
 }
 
 /* One run; returns 0 with *lat, *tot, *rss filled, or -1 (*status set). */
@@ -109,22 +139,23 @@ static int one(char **argv, int verbose, unsigned long long *lat, unsigned long 
 
 int main(int argc, char **argv)
 {
-	int runs = 200, warm = 10, verbose = 0, raw = 0, opt, i, n = 0, fails = 0, first_status = 0;
+	int runs = 200, warm = 10, verbose = 0, raw = 0, newns = 0, opt, i, n = 0, fails = 0, first_status = 0;
 	unsigned long long *lat, *tot, *rss;
 
-	while ((opt = getopt(argc, argv, "+n:w:rv")) != -1) {
+	while ((opt = getopt(argc, argv, "+n:w:rNv")) != -1) {
 		switch (opt) {
 		case 'n': runs = atoi(optarg); break;
 		case 'w': warm = atoi(optarg); break;
 		case 'r': raw = 1; break;
+		case 'N': newns = 1; break;
 		case 'v': verbose = 1; break;
 		default:
-			fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-v] -- COMMAND [ARG...]\n");
+			fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-v] -- COMMAND [ARG...]\n");
 			return 64;
 		}
 	}
 	if (optind >= argc || runs < 1 || warm < 0) {
-		fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-v] -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-v] -- COMMAND [ARG...]\n");
 		return 64;
 	}
 	lat = calloc((size_t)runs, sizeof(*lat));
@@ -136,6 +167,8 @@ int main(int argc, char **argv)
 		unsigned long long l, t, m;
 		int st = 0;
 
+		if (newns && fresh_netns() < 0)
+			return 1;
 		if (one(argv + optind, verbose, &l, &t, &m, &st) < 0) {
 			if (raw && i >= warm)
 				printf("fail %d\n", st);
