@@ -379,11 +379,12 @@ def jail_inner(cfg):
     # Every run in a fresh netns (startlat -N), as each container start is;
     # the jail modes also back to back in this one netns ("same netns"),
     # where a run meets the previous jail's asynchronous teardown.
-    N = ["-N"]
+    N = ["-N", "-p", "20"]
     cmds = {"unshare -Urn": (["unshare", "-Urn", stamp], fast, 5, N),
             "jailinit, no jail": ([ji] + cfg["host_args"] + [stamp], fast, 5, N)}
     cmds.update({k: (v + [stamp], fast, 5, N) for k, v in modes.items() if out["support"][k]})
-    cmds.update({k + " @same": (v + [stamp], fast, 5) for k, v in modes.items() if out["support"][k]})
+    cmds.update({k + " @same": (v + [stamp], fast, 5, ["-p", "20"]) for k, v in modes.items()
+                 if out["support"][k]})
     cmds["exec way, ip + nft"] = (ew + ["--fw", "nft", "--", stamp], slow, 1, N)
     cmds["exec way, ip + iptables"] = (ew + ["--fw", "iptables", "--", stamp], slow, 1, N)
     res = interleaved(tools, cmds, rounds, env=env)
@@ -479,7 +480,8 @@ def sec_jail(ji, host_args, tools):
            "running in the jail; *total*: until the whole process is gone, teardown included (the "
            "container-stop cost); *after agent* = total − to agent (stamp itself takes ~0.05 ms). "
            "Every run starts in a network namespace of its own, made before the clock starts "
-           "(`startlat -N`), as each container start does; *same netns*: the jail modes again, back to "
+           "(`startlat -N`), as each container start does, 20 ms apart (`-p 20`: the kernel's deferred "
+           "clean-up of one run is not billed to the next); *same netns*: the jail modes again, back to "
            "back in one netns, where a run meets the previous jail's asynchronous teardown (its netns and "
            "veth die in a kernel work queue) and takes the stale-link/table replacement path. "
            "Medians of interleaved rounds. The exec way is bench/exec-way.sh in transparent mode: "

@@ -1,6 +1,6 @@
 /* startlat: start-up latency launcher for `make bench`.
  *
- *   startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-v] -- COMMAND [ARG...]
+ *   startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-p MS] [-v] -- COMMAND [ARG...]
  *
  * Each run: a pipe; t0 = CLOCK_MONOTONIC just before fork(); the child puts
  * the pipe on its stdout (stderr to /dev/null unless -v) and execs COMMAND,
@@ -20,7 +20,9 @@
  * medians itself). With -N (root), every run starts in a network namespace
  * of its own, made before t0 (unshare(CLONE_NEWNET), lo up), the way each
  * container start gets a fresh netns: no run meets what the previous one is
- * still tearing down asynchronously (a dying jail's veth, say). */
+ * still tearing down asynchronously (a dying jail's veth, say). -p MS pauses
+ * that long before each run (outside the timing), so the kernel's deferred
+ * clean-up of the previous run is not billed to the next. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -139,23 +141,24 @@ static int one(char **argv, int verbose, unsigned long long *lat, unsigned long 
 
 int main(int argc, char **argv)
 {
-	int runs = 200, warm = 10, verbose = 0, raw = 0, newns = 0, opt, i, n = 0, fails = 0, first_status = 0;
+	int runs = 200, warm = 10, verbose = 0, raw = 0, newns = 0, pause_ms = 0, opt, i, n = 0, fails = 0, first_status = 0;
 	unsigned long long *lat, *tot, *rss;
 
-	while ((opt = getopt(argc, argv, "+n:w:rNv")) != -1) {
+	while ((opt = getopt(argc, argv, "+n:w:rNp:v")) != -1) {
 		switch (opt) {
 		case 'n': runs = atoi(optarg); break;
 		case 'w': warm = atoi(optarg); break;
 		case 'r': raw = 1; break;
 		case 'N': newns = 1; break;
+		case 'p': pause_ms = atoi(optarg); break;
 		case 'v': verbose = 1; break;
 		default:
-			fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-v] -- COMMAND [ARG...]\n");
+			fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-p MS] [-v] -- COMMAND [ARG...]\n");
 			return 64;
 		}
 	}
 	if (optind >= argc || runs < 1 || warm < 0) {
-		fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-v] -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: startlat [-n RUNS] [-w WARMUP] [-r] [-N] [-p MS] [-v] -- COMMAND [ARG...]\n");
 		return 64;
 	}
 	lat = calloc((size_t)runs, sizeof(*lat));
@@ -167,6 +170,11 @@ int main(int argc, char **argv)
 		unsigned long long l, t, m;
 		int st = 0;
 
+		if (pause_ms > 0) {
+			struct timespec nap = { pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L };
+
+			nanosleep(&nap, NULL);
+		}
 		if (newns && fresh_netns() < 0)
 			return 1;
 		if (one(argv + optind, verbose, &l, &t, &m, &st) < 0) {
