@@ -57,12 +57,22 @@ static int set_proxy_env(const struct jail_plan *p, struct ji_err *err)
 	return 0;
 }
 
+/* Without a PID namespace: the outer, as seen after its go. */
+static pid_t outer_pid;
+
 /* The last steps before the agent's exec, in the agent's own process. */
 static int confine_agent(void *ctx, struct ji_err *err)
 {
 	const struct jail_plan *p = ctx;
 	if (privdrop_all(p->agent_uid, p->agent_gid, err) < 0)
 		return -1;
+	/* The id change cleared the parent-death signal: without a PID
+	 * namespace the agent's parent is the outer, and the agent must not
+	 * outlive it (its table would go with it). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return ji_fail(err, "parent-death signal", errno, "for the agent");
+	if (outer_pid && getppid() != outer_pid)
+		return ji_fail(err, "parent-death signal", ESRCH, "jailinit died while the agent started");
 	if (p->seccomp && agent_filter_load(err) < 0)
 		return -1;
 	return 0;
@@ -79,14 +89,20 @@ void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int
 	struct ji_err err = { 0 };
 	struct hs_msg m;
 
-	/* If the outer dies, so does the jail (and with it the veth). */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* If the outer dies, so does the jail (and with it the veth). Had it
+	 * died before this line, the handshake below reads EOF. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		_exit(EXIT_SETUP);
 	if (hs_recv(sock, &m) != 0 || m.stage != HS_MAPS_WRITTEN)
 		_exit(EXIT_SETUP);
 
 	if (configure_network(p, &err) < 0)
 		fail(sock, &err);
-	if (p->hostname && (ns_flags & CLONE_NEWUTS) && sethostname(p->hostname, strlen(p->hostname)) < 0) {
+	if (p->hostname && !(ns_flags & CLONE_NEWUTS)) {
+		ji_fail(&err, "set hostname", EPERM, "--hostname needs a UTS namespace, which this runtime refuses");
+		fail(sock, &err);
+	}
+	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0) {
 		ji_fail(&err, "set hostname", errno, "--hostname %s", p->hostname);
 		fail(sock, &err);
 	}
@@ -101,6 +117,7 @@ void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int
 
 	if (!(ns_flags & CLONE_NEWPID)) {
 		/* No PID namespace: become the agent; the outer supervises us. */
+		outer_pid = getppid();
 		spawn_child_setup();
 		if (confine_agent((void *)p, &err) < 0)
 			fail(sock, &err);

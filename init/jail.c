@@ -97,7 +97,7 @@ static int clone_inner(struct jail_state *s, int inner_sock, int trial, struct j
 	s->inner = pid;
 	s->ns_flags = flags;
 	if (!(flags & CLONE_NEWPID))
-		log_msg(LOG_INFO, "no PID namespace here (%s): the agent runs as the jail's only process",
+		log_msg(LOG_INFO, "no PID namespace here (%s): the agent runs without one, supervised by this init",
 			ji_errno_name(full_errno));
 	return 0;
 }
@@ -145,7 +145,12 @@ static int build_table(struct jail_state *s, struct ji_err *err)
 		.proxy_port = p->proxy_port,
 		.dns_port = p->dns_port,
 		.transparent = p->transparent,
-		.owned = 1,
+		/* Owned (the kernel deletes it when our socket closes, even on
+		 * SIGKILL) only with a PID namespace: then nothing of the jail
+		 * outlives us. Without one, an agent's orphan could outlive a
+		 * killed outer in the jail's netns, so the table must stay
+		 * (fail closed); the next run replaces it. */
+		.owned = (s->ns_flags & CLONE_NEWPID) != 0,
 	};
 	STEP(s, "nf_tables socket", nl_open(&s->nfnl, NETLINK_NETFILTER, err));
 	STEP(s, "nf_tables table", nft_jail_install(&s->nfnl, &rules, err));

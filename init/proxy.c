@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,10 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 			log_err(&child_err);
 			_exit(EXIT_SETUP);
 		}
+		/* Not a day longer than jailinit (after the id change, which
+		 * clears it). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			_exit(EXIT_SETUP);
 		supervise_child_restore();
 		int e = spawn_exec(px->argv);
 		ji_fail(&child_err, "start proxy", e, "cannot execute '%s'", px->argv[0]);
