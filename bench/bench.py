@@ -383,8 +383,7 @@ def jail_inner(cfg):
     cmds = {"unshare -Urn": (["unshare", "-Urn", stamp], fast, 5, N),
             "jailinit, no jail": ([ji] + cfg["host_args"] + [stamp], fast, 5, N)}
     cmds.update({k: (v + [stamp], fast, 5, N) for k, v in modes.items() if out["support"][k]})
-    cmds.update({k + " @same": (v + [stamp], fast, 5, ["-p", "20"]) for k, v in modes.items()
-                 if out["support"][k]})
+    cmds.update({k + " @same": (v + [stamp], fast, 5) for k, v in modes.items() if out["support"][k]})
     cmds["exec way, ip + nft"] = (ew + ["--fw", "nft", "--", stamp], slow, 1, N)
     cmds["exec way, ip + iptables"] = (ew + ["--fw", "iptables", "--", stamp], slow, 1, N)
     res = interleaved(tools, cmds, rounds, env=env)
@@ -482,7 +481,7 @@ def sec_jail(ji, host_args, tools):
            "Every run starts in a network namespace of its own, made before the clock starts "
            "(`startlat -N`), as each container start does, 20 ms apart (`-p 20`: the kernel's deferred "
            "clean-up of one run is not billed to the next); *same netns*: the jail modes again, back to "
-           "back in one netns, where a run meets the previous jail's asynchronous teardown (its netns and "
+           "back (no pause) in one netns, where a run meets the previous jail's asynchronous teardown (its netns and "
            "veth die in a kernel work queue) and takes the stale-link/table replacement path. "
            "Medians of interleaved rounds. The exec way is bench/exec-way.sh in transparent mode: "
            "`unshare -Urn` child, `ip link add` veth, `ip link set netns`, `ip addr`/`link up`/`route` "
