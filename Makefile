@@ -20,7 +20,10 @@ CC       := musl-gcc
 SRCS     := $(sort $(wildcard init/*.c net/*.c seccomp/*.c))
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
-CFLAGS   := -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -DJAILINIT_VERSION='"$(VERSION)"' \
+GEN      := $(BUILD)/gen
+BPFGEN   := $(BUILD)/bpfgen/gen_agent_filter
+AGENT_BPF_H := $(GEN)/agent_filter_bpf.h
+CFLAGS   := -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -DJAILINIT_VERSION='"$(VERSION)"' -I$(GEN) \
             -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
             -fstack-protector-strong -fno-plt
 LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack
@@ -32,8 +35,9 @@ include $(filter-out mk/deps.mk,$(sort $(wildcard mk/*.mk)))
 .PHONY: all setup deps demo test unit integration tools bench profiles lint clean distclean
 all: $(BUILD)/jailinit
 
+# libcap only: the seccomp filter is baked at build time (below).
 $(BUILD)/jailinit: $(OBJS) $(DEPS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(DEPS_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(DEPS_PREFIX)/lib/libcap.a
 	@size=$$(stat -c %s $@); echo "built $@: $$size bytes"
 
 $(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
@@ -41,6 +45,20 @@ $(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
 	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJS:.o=.d)
+
+# The agent's seccomp filter is made at build time: gen_agent_filter (the
+# rules; musl, static, against the pinned libseccomp) prints the BPF program
+# libseccomp generates as a header that seccomp/agent_filter.c installs.
+# jailinit itself does not link libseccomp. docs/seccomp.md.
+$(BPFGEN): seccomp/bpfgen/gen_agent_filter.c $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -static -o $@ $< $(DEPS_PREFIX)/lib/libseccomp.a
+
+$(AGENT_BPF_H): $(BPFGEN)
+	@mkdir -p $(dir $@)
+	$(BPFGEN) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/seccomp/agent_filter.o $(BUILD)/tobj/seccomp/agent_filter.o: $(AGENT_BPF_H)
 
 setup:
 	sh scripts/setup.sh
@@ -51,7 +69,7 @@ deps: $(DEPS_STAMP)
 # Unit tests are built with the host compiler (glibc) and sanitizers against
 # Debian's libseccomp/libcap/cmocka; each tests/unit/test_*.c is one runner.
 TCC       := gcc
-TFLAGS    := -std=gnu11 -g -O1 $(WARN) -D_GNU_SOURCE -DJAILINIT_VERSION='"test"' \
+TFLAGS    := -std=gnu11 -g -O1 $(WARN) -D_GNU_SOURCE -DJAILINIT_VERSION='"test"' -I$(GEN) \
              -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TLIBS     := -lcmocka -lseccomp -lcap
 LIB_SRCS  := $(filter-out init/main.c,$(SRCS))
@@ -67,7 +85,7 @@ $(BUILD)/tobj/%.o: %.c
 $(BUILD)/libjailinit-test.a: $(TOBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libjailinit-test.a
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libjailinit-test.a $(AGENT_BPF_H)
 	@mkdir -p $(dir $@)
 	$(TCC) $(TFLAGS) -I. -o $@ $< $(BUILD)/libjailinit-test.a $(TLIBS)
 
@@ -109,7 +127,8 @@ profiles:
 # lint: mk/lint.mk (clang-tidy with musl's, the uapi and the deps' headers)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/tobj $(BUILD)/unit $(BUILD)/jailinit $(BUILD)/*.a
+	rm -rf $(BUILD)/obj $(BUILD)/tobj $(BUILD)/unit $(BUILD)/jailinit $(BUILD)/*.a \
+	       $(BUILD)/gen $(BUILD)/bpfgen
 
 distclean:
 	rm -rf build

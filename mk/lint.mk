@@ -6,10 +6,10 @@
 MUSL_INC   ?= /usr/include/$(shell gcc -print-multiarch 2>/dev/null | sed 's/-gnu$$/-musl/')
 LINT_FLAGS := -std=gnu11 -D_GNU_SOURCE -DJAILINIT_VERSION='"lint"' \
               -nostdlibinc -isystem $(MUSL_INC) -isystem $(DEPS_PREFIX)/include \
-              -isystem $(KINC) -I.
+              -isystem $(KINC) -I. -I$(GEN)
 LINT_SRCS  ?= $(SRCS)
 
-lint: $(DEPS_STAMP)
+lint: $(DEPS_STAMP) $(AGENT_BPF_H)
 	@rc=0; for f in $(LINT_SRCS); do \
 	  echo "clang-tidy $$f"; \
 	  out=$$(clang-tidy --quiet $$f -- $(LINT_FLAGS) 2>&1) || rc=1; \

@@ -5,6 +5,8 @@ makes itself. agentprobe tries every forbidden thing and the allowed ones and
 prints one line per attempt ("NAME ok" / "NAME errno=E..." / "NAME signal=...").
 """
 import os
+import re
+import struct
 import subprocess
 import time
 
@@ -171,15 +173,6 @@ def test_agent_as_uid0_of_its_userns_cannot_undo_the_jail(agentprobe):
     assert_confined(res, status, 0)
 
 
-def test_prepared_filter_confines_the_same(agentprobe):
-    """agent_filter_prepare() ahead of the drop, then the install alone."""
-    r = run_root_userns([agentprobe, "--uid", "0", "--prepare"])
-    assert r.returncode == 0, r.stderr
-    res, status = parse(r.stdout)
-    assert_confined(res, status, 0)
-    assert int(status["filter_prepare_us"]) >= 0
-
-
 def test_agent_as_default_user_is_confined(agentprobe):
     """The default agent user, 65534:65534, in a namespace with many ids."""
     r = run_multi_userns([agentprobe, "--uid", "65534"])
@@ -307,13 +300,60 @@ def test_filter_without_no_new_privs_fails_naming_step_and_errno(agentprobe):
 
 def test_reports_filter_load_time(agentprobe):
     """Not a timing assertion (speed is make bench): shows the times with -s."""
-    for args in ([], ["--prepare"]):
-        r = run_root_userns([agentprobe, "--uid", "0"] + args)
+    r = run_root_userns([agentprobe, "--uid", "0"])
+    assert r.returncode == 0, r.stderr
+    _, status = parse(r.stdout)
+    print(f"filter_load_us={status['filter_load_us']}")
+    assert int(status["filter_load_us"]) >= 0
+
+
+# ---- the program baked at build time ----------------------------------------
+
+def _build_dir():
+    return os.environ.get("BUILD_DIR") or os.path.dirname(
+        os.environ.get("JAILINIT") or os.path.abspath("build/jailinit"))
+
+
+def _program(header):
+    """The instructions of agent_filter_bpf.h as (code, jt, jf, k) tuples."""
+    prog = [tuple(int(x, 0) for x in m) for m in re.findall(
+        r"\{ (0x[0-9a-f]+), +(\d+), +(\d+), (0x[0-9a-f]+) \}", header)]
+    n = re.search(r"#define AGENT_FILTER_PROG_LEN (\d+)", header)
+    assert n and int(n.group(1)) == len(prog) > 0, "header and its length disagree"
+    return prog
+
+
+def test_baked_filter_is_what_libseccomp_makes_of_the_rules():
+    """jailinit installs a program made at build time: the header it was
+    compiled with must be exactly what the generator (the rules, through the
+    pinned libseccomp) prints now, and printing is deterministic: two runs,
+    same bytes. The program starts with libseccomp's architecture check:
+    native (x86_64) goes on, anything else is killed."""
+    build = _build_dir()
+    gen = os.path.join(build, "bpfgen", "gen_agent_filter")
+    header = os.path.join(build, "gen", "agent_filter_bpf.h")
+    assert os.access(gen, os.X_OK), f"no generator at {gen}: run make"
+    with open(header) as f:
+        baked = f.read()
+    runs = [subprocess.run([gen], capture_output=True, text=True, timeout=30) for _ in range(2)]
+    for r in runs:
         assert r.returncode == 0, r.stderr
-        _, status = parse(r.stdout)
-        print(f"{args}: filter_prepare_us={status['filter_prepare_us']} "
-              f"filter_load_us={status['filter_load_us']}")
-        assert int(status["filter_load_us"]) >= 0
+    assert runs[0].stdout == runs[1].stdout, "the generator is not deterministic"
+    assert runs[0].stdout == baked, f"{header} is not what {gen} prints now"
+    assert "GENERATED" in baked and "gen_agent_filter" in baked and "libseccomp" in baked
+    prog = _program(baked)
+    BPF_LD_W_ABS, BPF_JEQ_K, BPF_RET_K = 0x20, 0x15, 0x06
+    assert prog[0] == (BPF_LD_W_ABS, 0, 0, 4)  # offsetof(struct seccomp_data, arch)
+    if os.uname().machine == "x86_64":
+        code, jt, jf, k = prog[1]
+        assert (code, jt, k) == (BPF_JEQ_K, 0, 0xC000003E)  # AUDIT_ARCH_X86_64
+        assert prog[2 + jf] == (BPF_RET_K, 0, 0, 0x80000000)  # SECCOMP_RET_KILL_PROCESS
+    assert prog[2] == (BPF_LD_W_ABS, 0, 0, 0)  # offsetof(struct seccomp_data, nr)
+    # the binary holds the same program: its instructions, as bytes
+    raw = b"".join(struct.pack("=HBBI", *i) for i in prog)
+    jailinit = os.environ.get("JAILINIT") or os.path.join(build, "jailinit")
+    with open(jailinit, "rb") as f:
+        assert raw in f.read(), f"{jailinit} does not contain the baked program"
 
 
 # ---- in Docker, configured the way the seed documentation asks --------------

@@ -5,8 +5,8 @@
  *   NAME ok | NAME errno=ENAME | NAME signal=SIGNAME
  *
  * followed by "uid=U gid=G groups=N", the Cap*, NoNewPrivs and Seccomp lines
- * of /proc/self/status, "filter_prepare_us=N" and "filter_load_us=N" (-1:
- * not done). Run it in namespaces the test
+ * of /proc/self/status, and "filter_load_us=N" (the install of the program
+ * baked at build time; -1: not done). Run it in namespaces the test
  * made: `unshare -Ur --net agentprobe ...`; it refuses to run in the initial
  * user namespace or (when JI_ROOT_NETNS is set) in that network namespace.
  *
@@ -19,8 +19,6 @@
  *          none      nothing (control run)
  *          nonnp     every capability cleared by hand, no no_new_privs, then
  *                    the filter: must fail, naming the step and the errno
- *   --prepare        agent_filter_prepare() before confining, so that
- *                    filter_load_us is the install alone ("filter_prepare_us")
  *   --signal PID     also try kill(PID, 0)  ("kill_other")
  *   --write F V      also try writing V to F ("write_file")
  *   --clone          first clone into a new user + network namespace with the
@@ -743,8 +741,8 @@ int main(int argc, char **argv)
 	char **exec_argv = NULL;
 	struct ji_err err = { 0 };
 	struct timespec t0, t1;
-	long load_us = -1, prepare_us = -1;
-	int prepare = 0, clone_first = 0;
+	long load_us = -1;
+	int clone_first = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc) {
@@ -756,8 +754,6 @@ int main(int argc, char **argv)
 			mode = argv[++i];
 		} else if (strcmp(argv[i], "--clone") == 0) {
 			clone_first = 1;
-		} else if (strcmp(argv[i], "--prepare") == 0) {
-			prepare = 1;
 		} else if (strcmp(argv[i], "--signal") == 0 && i + 1 < argc) {
 			kill_target = argv[++i];
 		} else if (strcmp(argv[i], "--write") == 0 && i + 2 < argc) {
@@ -818,13 +814,6 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	lo_up();
-	if (prepare) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (agent_filter_prepare(&err) != 0)
-			return fail(&err);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		prepare_us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
-	}
 
 	if (strcmp(mode, "full") == 0 || strcmp(mode, "privdrop") == 0) {
 		if (privdrop_all((uid_t)uid, (gid_t)gid, &err) != 0)
@@ -873,7 +862,6 @@ int main(int argc, char **argv)
 	(void)kill(sibling, SIGKILL);
 	(void)waitpid(sibling, NULL, 0);
 	print_status();
-	printf("filter_prepare_us=%ld\n", prepare_us);
 	printf("filter_load_us=%ld\n", load_us);
 	return 0;
 }
