@@ -22,8 +22,9 @@ DEPS_STAMP  := $(DEPS_DIR)/.built
 DEPS_CFLAGS := -isystem $(DEPS_PREFIX)/include -isystem $(KINC)
 DEPS_LIBS   := $(DEPS_PREFIX)/lib/libseccomp.a $(DEPS_PREFIX)/lib/libcap.a
 
-# The stamp holds the versions built: a changed pin rebuilds.
-DEPS_WANT := libseccomp=$(SECCOMP_VERSION) libcap2=$(CAP_VERSION) cc=$(CC)
+# The stamp holds the versions built and a tag of the flags (scripts/deps.sh:
+# same string there): a changed pin or tag rebuilds.
+DEPS_WANT := libseccomp=$(SECCOMP_VERSION) libcap2=$(CAP_VERSION) cc=$(CC) cflags=Os-sections-nounwind
 ifneq ($(strip $(shell cat $(DEPS_STAMP) 2>/dev/null)),$(DEPS_WANT))
 .PHONY: $(DEPS_STAMP)
 else ifneq ($(words $(wildcard $(DEPS_LIBS))),2)

@@ -30,7 +30,7 @@ if [ -z "${JI_DEPS_LOCKED:-}" ]; then
     JI_DEPS_LOCKED=1 exec flock "$DEPS_DIR/.lock" "$0" "$@"
 fi
 
-WANT="libseccomp=$SECCOMP_VERSION libcap2=$CAP_VERSION cc=$MUSL_CC"
+WANT="libseccomp=$SECCOMP_VERSION libcap2=$CAP_VERSION cc=$MUSL_CC cflags=Os-sections-nounwind"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] &&
    [ -f "$DEPS_DIR/prefix/lib/libseccomp.a" ] && [ -f "$DEPS_DIR/prefix/lib/libcap.a" ]; then
     exit 0
@@ -166,7 +166,7 @@ log "building libseccomp $SECCOMP_VERSION with $MUSL_CC"
 (
     cd "$SECCOMP_DIR"
     ./configure --quiet --prefix="$PREFIX" --enable-static --disable-shared \
-        --disable-python CC="$MUSL_CC" CFLAGS="-Os -fPIC -isystem $KINC" \
+        --disable-python CC="$MUSL_CC" CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -isystem $KINC" \
         >"$SRC/seccomp-build.log" 2>&1
     make -C src -j"$JOBS" libseccomp.la >>"$SRC/seccomp-build.log" 2>&1
 ) || { tail -40 "$SRC/seccomp-build.log" >&2; echo "deps: libseccomp build failed (log: $SRC/seccomp-build.log)" >&2; exit 1; }
@@ -179,7 +179,7 @@ log "building libcap $CAP_VERSION with $MUSL_CC"
     cd "$CAP_DIR/libcap"
     # _makenames runs on the build machine: BUILD_CC is the host compiler.
     make -j"$JOBS" libcap.a CC="$MUSL_CC" BUILD_CC=gcc AR=ar RANLIB=ranlib \
-        COPTS="-Os -fPIC -isystem $KINC" >"$SRC/cap-build.log" 2>&1
+        COPTS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -isystem $KINC" >"$SRC/cap-build.log" 2>&1
 ) || { tail -40 "$SRC/cap-build.log" >&2; echo "deps: libcap build failed (log: $SRC/cap-build.log)" >&2; exit 1; }
 cp "$CAP_DIR/libcap/libcap.a" "$PREFIX/lib/libcap.a"
 cp "$CAP_DIR/libcap/include/sys/capability.h" "$PREFIX/include/sys/capability.h"
