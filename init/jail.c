@@ -31,6 +31,7 @@ struct jail_state {
 	struct nl_sock nfnl;
 	int host_ifindex;
 	int table_installed;
+	int table_owned;          /* the kernel deletes it when nfnl closes */
 	struct proxy *proxy;
 };
 
@@ -155,6 +156,7 @@ static int build_table(struct jail_state *s, struct ji_err *err)
 	STEP(s, "nf_tables socket", nl_open(&s->nfnl, NETLINK_NETFILTER, err));
 	STEP(s, "nf_tables table", nft_jail_install(&s->nfnl, &rules, err));
 	s->table_installed = 1;
+	s->table_owned = rules.owned;
 	return 0;
 }
 
@@ -203,11 +205,11 @@ static void teardown(struct jail_state *s, int failed)
 	}
 	if (s->proxy)
 		proxy_kill(s->proxy);
-	if (s->table_installed) {
-		if (nft_jail_delete(&s->nfnl, s->p->table, &err) < 0)
-			log_err(&err);
-		s->table_installed = 0;
-	}
+	/* An owned table goes when its socket closes, without our waiting for
+	 * the kernel's grace period as an explicit delete would. */
+	if (s->table_installed && !s->table_owned && nft_jail_delete(&s->nfnl, s->p->table, &err) < 0)
+		log_err(&err);
+	s->table_installed = 0;
 	if (s->nfnl.fd >= 0)
 		nl_close(&s->nfnl);
 	/* After a run the veth is left to die with the jail's netns (deleting
