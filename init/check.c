@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <linux/netlink.h>
@@ -12,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_report.h"
@@ -106,6 +109,76 @@ static int needs_net_admin(const struct options *o)
 	return o->net == NET_PROXY || o->net == NET_TRANSPARENT;
 }
 
+static int probe_refused_raw(const struct check_facts *f, enum probe_id id)
+{
+	return f->probes_known && f->probes[id].verdict == PROBE_REFUSED;
+}
+
+/* jail_trial in a throwaway child writing into shared memory, so that a
+ * filter that kills one of the jail's syscalls kills only that child and
+ * the steps recorded up to then are still seen. The step names point into
+ * the binary, which the child shares. */
+static void run_trial(const struct options *o, struct check_facts *f)
+{
+	memset(&f->trial, 0, sizeof f->trial);
+	struct jail_trial *t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED) {
+		f->trial_state = TRIAL_FAILED_TO_RUN;
+		f->trial_errno = errno;
+		return;
+	}
+	memset(t, 0, sizeof *t);
+	/* An init may start with SIGCHLD ignored: then no child could be waited for. */
+	struct sigaction old_chld, dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	int restore = sigaction(SIGCHLD, NULL, &old_chld) == 0 &&
+		      (old_chld.sa_handler == SIG_IGN || (old_chld.sa_flags & SA_NOCLDWAIT)) &&
+		      sigaction(SIGCHLD, &dfl, NULL) == 0;
+	pid_t pid = fork();
+	if (pid < 0) {
+		f->trial_state = TRIAL_FAILED_TO_RUN;
+		f->trial_errno = errno;
+		munmap(t, sizeof *t);
+		if (restore)
+			(void)sigaction(SIGCHLD, &old_chld, NULL);
+		return;
+	}
+	if (pid == 0) {
+		int rc = jail_trial(o, t);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = 0;
+			break;
+		}
+	}
+	if (restore)
+		(void)sigaction(SIGCHLD, &old_chld, NULL);
+	f->trial = *t;
+	munmap(t, sizeof *t);
+	if (f->trial.n_steps > JAIL_TRIAL_MAX_STEPS)
+		f->trial.n_steps = JAIL_TRIAL_MAX_STEPS;
+	if (WIFSIGNALED(status)) {
+		f->trial_state = TRIAL_RAN;
+		f->trial_signal = WTERMSIG(status);
+		if (f->trial.n_steps < JAIL_TRIAL_MAX_STEPS) {
+			struct jail_step_result *st = &f->trial.steps[f->trial.n_steps++];
+			memset(st, 0, sizeof *st);
+			st->name = "killed";
+			st->ran = 1;
+			snprintf(st->detail, sizeof st->detail, "the real steps were killed by signal %d%s", f->trial_signal,
+				 f->trial_signal == SIGSYS ? " (SIGSYS: the seccomp filter kills a syscall the jail needs)" : "");
+		}
+	} else if (f->trial.n_steps == 0) {
+		f->trial_state = TRIAL_UNAVAILABLE;
+	} else {
+		f->trial_state = TRIAL_RAN;
+	}
+}
+
 void check_gather(const struct options *o, struct check_facts *f, int full)
 {
 	memset(f, 0, sizeof *f);
@@ -171,12 +244,10 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 	f->have_runtime = 1;
 
 	if (o->net != NET_HOST && full != CHECK_GATHER_NO_TRIAL) {
-		memset(&f->trial, 0, sizeof f->trial);
-		int rc = jail_trial(o, &f->trial);
-		if (rc < 0 && f->trial.n_steps == 0)
-			f->trial_state = TRIAL_UNAVAILABLE;
+		if (probe_refused_raw(f, PROBE_CLONE_MIN))
+			f->trial_state = TRIAL_SKIPPED; /* it would stop at clone (or be killed there) */
 		else
-			f->trial_state = TRIAL_RAN;
+			run_trial(o, f);
 	}
 }
 
@@ -285,7 +356,11 @@ static void add_probe(struct check_report *r, const struct check_facts *f, enum 
 /* Which step failures mean no jail at all (versus no network rules). */
 static int trial_step_is_basic(const char *name)
 {
-	return strcmp(name, "clone") == 0 || strstr(name, "uid_map") || strstr(name, "gid_map") ||
+	/* jail.c's names: "handshake socketpair", "clone", "uid/gid maps",
+	 * "jail side configured" (lo, and the jail end of the link); the
+	 * others are the link and the rules (NET_ADMIN). */
+	return strcmp(name, "clone") == 0 || strstr(name, "handshake") || strstr(name, "maps") ||
+	       strstr(name, "uid_map") || strstr(name, "gid_map") || strstr(name, "jail side") ||
 	       strstr(name, "lo up");
 }
 
@@ -666,6 +741,10 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 	if (f->trial_state == TRIAL_UNAVAILABLE) {
 		add(r, "real steps", -1, 0, 0,
 		    "not available in this build (jail_trial reported no steps): the verdict rests on the probes");
+	} else if (f->trial_state == TRIAL_SKIPPED) {
+		add(r, "real steps", -1, 0, 0, "not run: the seccomp filter refuses the jail's clone (above)");
+	} else if (f->trial_state == TRIAL_FAILED_TO_RUN) {
+		add(r, "real steps", -1, 0, f->trial_errno, "could not be run (no throwaway child)");
 	} else if (f->trial_state == TRIAL_RAN) {
 		for (int i = 0; i < f->trial.n_steps && i < JAIL_TRIAL_MAX_STEPS; i++) {
 			const struct jail_step_result *s = &f->trial.steps[i];
@@ -696,6 +775,8 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 	int ns_ok = !probe_refused(f, PROBE_CLONE_MIN) && has_setuid && has_setgid && !limits_bad &&
 		    f->rt.engine != RT_GVISOR;
 	int pidns_ok = !probe_refused(f, PROBE_CLONE_FULL);
+	if (f->trial_state == TRIAL_RAN && f->trial.ns_flags && !(f->trial.ns_flags & CLONE_NEWPID))
+		pidns_ok = 0; /* the real clone fell back to NEWUSER|NEWNET */
 	int na_ok = has_na && (f->netfilter_errno <= 0) && f->rt.engine != RT_GVISOR;
 	if (trial_failed && trial_basic_failed)
 		ns_ok = 0;
@@ -833,7 +914,11 @@ void check_print_json(FILE *out, const struct options *o, const struct check_fac
 	fputs("},\"landlock_abi\":", out);
 	json_int_or_null(out, f->landlock_abi > 0 ? f->landlock_abi : -1);
 	fprintf(out, ",\"real_steps\":\"%s\"",
-		f->trial_state == TRIAL_RAN ? "ran" : f->trial_state == TRIAL_UNAVAILABLE ? "unavailable" : "not-run");
+		f->trial_state == TRIAL_RAN		? "ran"
+		: f->trial_state == TRIAL_UNAVAILABLE ? "unavailable"
+		: f->trial_state == TRIAL_SKIPPED     ? "skipped"
+		: f->trial_state == TRIAL_FAILED_TO_RUN ? "failed-to-run"
+						      : "not-run");
 	fputs(",\"checks\":[", out);
 	for (int i = 0; i < r->n_items; i++) {
 		const struct check_item *it = &r->items[i];
@@ -919,7 +1004,7 @@ void check_print_text(FILE *out, const struct options *o, const struct check_fac
 			fputs(f->rt.n_evidence ? ")\n" : "\n", out);
 		}
 	}
-	int unused = 0;
+	int unused = 0, steps_ok = 0, steps_not_reached = 0;
 	for (int i = 0; i < r->n_items; i++) {
 		const struct check_item *it = &r->items[i];
 		if (failures_only && !(it->ok == 0 && it->required))
@@ -928,11 +1013,34 @@ void check_print_text(FILE *out, const struct options *o, const struct check_fac
 			unused++;
 			continue;
 		}
+		if (!failures_only && strncmp(it->name, "step:", 5) == 0 && it->ok != 0) {
+			/* passed and not reached real steps: one line each, below */
+			if (it->ok > 0)
+				steps_ok++;
+			else
+				steps_not_reached++;
+			continue;
+		}
 		const char *mark = it->ok > 0 ? "  ok  " : it->ok < 0 ? "  --  " : it->required ? "FAILED" : "  no  ";
 		fprintf(out, "%s %-25s", mark, it->name);
 		if (it->errnum && it->ok <= 0)
 			fprintf(out, " %s:", ji_errno_name(it->errnum));
 		fprintf(out, " %s\n", it->detail);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		int count = pass == 0 ? steps_ok : steps_not_reached;
+		if (!count)
+			continue;
+		fprintf(out, "%s %-25s", pass == 0 ? "  ok  " : "  --  ", pass == 0 ? "real steps" : "not reached");
+		int first = 1;
+		for (int i = 0; i < r->n_items; i++) {
+			const struct check_item *it = &r->items[i];
+			if (strncmp(it->name, "step:", 5) != 0 || it->ok != (pass == 0 ? 1 : -1))
+				continue;
+			fprintf(out, "%s%s", first ? " " : ", ", it->name + 5);
+			first = 0;
+		}
+		fputc('\n', out);
 	}
 	if (unused) {
 		/* The syscalls the jail does not use, on one line. */

@@ -12,7 +12,13 @@
 #include "options.h"
 #include "runtime.h"
 
-enum trial_state { TRIAL_NOT_RUN = 0, TRIAL_UNAVAILABLE, TRIAL_RAN };
+enum trial_state {
+	TRIAL_NOT_RUN = 0,   /* the quick form, or --net host */
+	TRIAL_UNAVAILABLE,   /* jail_trial reported no steps */
+	TRIAL_RAN,
+	TRIAL_SKIPPED,       /* the filter refuses the jail's clone: it would stop (or die) there */
+	TRIAL_FAILED_TO_RUN, /* no throwaway child for it (trial_errno) */
+};
 
 struct check_facts {
 	int caps_known;
@@ -35,6 +41,8 @@ struct check_facts {
 	struct runtime_info rt;
 	enum trial_state trial_state;
 	struct jail_trial trial;
+	int trial_signal; /* the trial's child was killed by it */
+	int trial_errno;
 };
 
 /* ok: 1 passed, 0 failed, -1 not tried / not applicable / cannot tell. A
