@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -42,6 +43,23 @@ static int read_small_file(const char *path, char *buf, size_t cap)
 	return (int)len;
 }
 
+/* Blanks, then a decimal number (digits only: no sign, no 0x); *s moves
+ * past it. 0, or -1 when there is none or it does not fit. */
+static int next_ulong(const char **s, unsigned long *v)
+{
+	const char *p = *s + strspn(*s, " \t");
+	char *end;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	*v = strtoul(p, &end, 10);
+	if (errno != 0)
+		return -1;
+	*s = end;
+	return 0;
+}
+
 /* "inside outside count" lines of our own map become "inside inside count":
  * every id this process can name keeps its number inside the jail. */
 static int identity_map(const char *own, char *out, size_t cap)
@@ -50,7 +68,9 @@ static int identity_map(const char *own, char *out, size_t cap)
 	const char *line = own;
 	while (*line) {
 		unsigned long inside, outside, count;
-		if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) == 3) {
+		const char *p = line;
+		if (next_ulong(&p, &inside) == 0 && next_ulong(&p, &outside) == 0 &&
+		    next_ulong(&p, &count) == 0) {
 			int n = snprintf(out + used, cap - used, "%lu %lu %lu\n", inside, inside, count);
 			if (n < 0 || (size_t)n >= cap - used)
 				return -1;

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
@@ -79,6 +80,59 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 	return 0;
 }
 
+static const char hexdigits[] = "0123456789abcdefABCDEF";
+
+/* A hexadecimal number of at most 8 digits at s (no blank, sign or 0x
+ * before it); its end in *end. 0 or -1. */
+static int hex_field(const char *s, const char **end, unsigned long *v)
+{
+	size_t n = strspn(s, hexdigits);
+
+	if (n == 0 || n > 8)
+		return -1;
+	*v = strtoul(s, NULL, 16);
+	*end = s + n;
+	return 0;
+}
+
+/* One line of /proc/net/tcp or tcp6:
+ *   "  SL: LOCALADDR:PORT REMADDR:PORT ST ..." (all but SL in hex)
+ * -> the local address's hex digits (into local, at most cap - 1 of them),
+ * the local port and the state. 0, or -1 for the header or anything else. */
+static int tcp_table_line(const char *s, char *local, size_t cap, unsigned *port, unsigned *state)
+{
+	unsigned long v;
+	size_t n;
+
+	s += strspn(s, " ");
+	n = strspn(s, "0123456789");
+	if (n == 0 || s[n] != ':')
+		return -1;
+	s += n + 1;
+	s += strspn(s, " ");
+	n = strspn(s, hexdigits);
+	if (n == 0 || n >= cap || s[n] != ':')
+		return -1;
+	memcpy(local, s, n);
+	local[n] = '\0';
+	s += n + 1;
+	if (hex_field(s, &s, &v) != 0 || v > 0xffff || *s != ' ')
+		return -1;
+	*port = (unsigned)v;
+	s += strspn(s, " ");
+	n = strspn(s, hexdigits);
+	if (n == 0 || s[n] != ':')
+		return -1;
+	s += n + 1;
+	if (hex_field(s, &s, &v) != 0 || *s != ' ')
+		return -1;
+	s += strspn(s, " ");
+	if (hex_field(s, &s, &v) != 0 || v > 0xff)
+		return -1;
+	*state = (unsigned)v;
+	return 0;
+}
+
 /* Where the proxy listens on port, from /proc/net/tcp{,6} (this netns):
  * 1 reachable from the jail (any address, or the outer end's), 2 listening
  * but only elsewhere (say, 127.0.0.1), 0 not yet. Reading the table, rather
@@ -104,7 +158,7 @@ static int listening(const char *table, uint32_t addr_be, uint16_t port, int v6)
 			*nl = '\0';
 			char local[40];
 			unsigned lport, state;
-			if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", local, &lport, &state) == 3 &&
+			if (tcp_table_line(line, local, sizeof local, &lport, &state) == 0 &&
 			    state == 0x0A /* TCP_LISTEN */ && lport == port) {
 				char want[9];
 				snprintf(want, sizeof want, "%08X", (unsigned)addr_be);
