@@ -153,6 +153,14 @@ static void test_grace(void **state)
 	assert_int_equal(o.grace_ms, 1000);
 	assert_int_equal(parse("--grace=30", "cmd"), 0);
 	assert_int_equal(o.grace_ms, 30000);
+	assert_int_equal(parse("--grace=0.5", "cmd"), 0);
+	assert_int_equal(o.grace_ms, 500);
+	assert_int_equal(parse("--grace=1.25", "cmd"), 0);
+	assert_int_equal(o.grace_ms, 1250);
+	assert_int_equal(parse("--grace=2.", "cmd"), 0);
+	assert_int_equal(o.grace_ms, 2000);
+	assert_int_equal(parse("--grace=0.001", "cmd"), 0);
+	assert_int_equal(o.grace_ms, 1);
 
 	assert_int_equal(parse("--grace=abc", "cmd"), -1);
 	assert_error_names("--grace", "'abc' is not a number of seconds");
@@ -161,6 +169,15 @@ static void test_grace(void **state)
 	assert_int_equal(parse("--grace=.", "cmd"), -1);
 	assert_int_equal(parse("--grace=1e3", "cmd"), -1);
 	assert_int_equal(parse("--grace=99999999999", "cmd"), -1);
+	/* hand-parsed (no strtod): only digits, one optional dot */
+	static const char *const bad[] = {
+		"--grace=1.2.3", "--grace= 1", "--grace=1 ", "--grace=+1", "--grace=1,5",
+		"--grace=0x10", "--grace=1.-5", "--grace=1.5s", "--grace=inf", "--grace=nan",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(parse(bad[i], "cmd"), -1);
+		assert_error_names("--grace", "is not a number of seconds");
+	}
 	assert_int_equal(parse_env(no_env, "--grace", NULL), -1);
 	assert_error_names("--grace", "needs a value");
 }
