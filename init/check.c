@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,8 +217,25 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 			close(s);
 		}
 	}
-	if (!full)
+	if (!full) {
+		/* gVisor costs one uname to recognise, and nothing fixes it. */
+		struct runtime_facts rf;
+		memset(&rf, 0, sizeof rf);
+		struct utsname u;
+		if (uname(&u) == 0) {
+			snprintf(rf.kernel_release, sizeof rf.kernel_release, "%s", u.release);
+			snprintf(rf.kernel_version, sizeof rf.kernel_version, "%s", u.version);
+			rf.netfilter_errno = f->netfilter_errno;
+			strcpy(rf.uid_map, "0 0 4294967295");
+			struct runtime_info ri;
+			runtime_classify(&rf, &ri);
+			if (ri.engine == RT_GVISOR) {
+				f->rt = ri;
+				f->have_runtime = 1;
+			}
+		}
 		return;
+	}
 
 	char status[8192];
 	if (read_file("/proc/self/status", status, sizeof status) >= 0) {
@@ -1099,7 +1117,7 @@ int check_quick(const struct options *o, struct ji_err *err)
 	const struct check_item *it = check_first_failure(&r);
 	/* A missing capability has no errno of its own: EPERM is what the step
 	 * would get. */
-	ji_fail(err, "self-check", it && it->errnum ? it->errnum : EPERM, "%s: %s; `jailinit check` shows the fix",
+	ji_fail(err, CHECK_QUICK_STEP, it && it->errnum ? it->errnum : EPERM, "%s: %s; `jailinit check` shows the fix",
 		it ? it->name : "the jail", it ? it->detail : "cannot be built here");
 	if (err)
 		err->exit_code = EXIT_FORBIDDEN;
@@ -1113,6 +1131,10 @@ void check_explain_failure(const struct options *o, const struct ji_err *failed)
 	/* Not the trial: the build that just failed is the real step, and a
 	 * second build could trip over what the first left half-done. */
 	check_gather(o, &f, CHECK_GATHER_NO_TRIAL);
+	/* From check_quick: already logged by the caller, and not a build step. */
+	int from_quick = failed && failed->step && strcmp(failed->step, CHECK_QUICK_STEP) == 0;
+	if (from_quick)
+		failed = NULL;
 	if (failed && o->net != NET_HOST) {
 		f.trial_state = TRIAL_RAN;
 		f.trial.n_steps = 1;

@@ -16,7 +16,9 @@ int check_main(const struct options *o);
 
 /* Before a run: the cheap probes only (capabilities, what the seccomp filter
  * lets through), a few hundred microseconds at most. Returns 0, or -1 with
- * err (exit_code EXIT_FORBIDDEN) naming what forbids the jail. */
+ * err (step CHECK_QUICK_STEP, exit_code EXIT_FORBIDDEN) naming what forbids
+ * the jail. */
+#define CHECK_QUICK_STEP "self-check"
 int check_quick(const struct options *o, struct ji_err *err);
 
 /* After building the jail failed at err: print, on stderr, the findings of

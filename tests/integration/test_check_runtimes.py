@@ -277,3 +277,23 @@ def test_net_host_is_ready_anywhere(image):
     r = C.docker_run(image, ["check", "--json", "--net", "host"])
     rep = parse(r)
     assert r.returncode == 0 and rep["real_steps"] == "not-run"
+
+
+# ---- a run, not a check: the quick check refuses and explains -----------------
+
+def test_run_refused_with_the_fix(image):
+    r = C.docker_run(image, ["--proxy-port", "3128", "--", "/bin/true"])
+    assert r.returncode == 77, r.stderr
+    assert r.stdout == ""
+    err = r.stderr
+    assert "self-check" in err
+    assert "FAILED cap_net_admin" in err and "FAILED filter:clone-min" in err
+    assert "docker run --cap-add NET_ADMIN --security-opt seccomp=docker/seccomp/jailinit-least-privilege.json IMAGE" in err
+    assert len(err.splitlines()) <= 30, err
+
+
+@pytest.mark.optional
+def test_run_under_gvisor_says_unsupported(jailinit):
+    r = C.runsc_bundle(["/jailinit", "--", "/bin/true"], caps=("NET_ADMIN",), jailinit=jailinit)
+    assert r.returncode == 77, r.stderr
+    assert "unsupported runtime" in r.stderr

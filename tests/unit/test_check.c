@@ -472,6 +472,24 @@ static void test_explain_failure(void **state)
 	assert_non_null(strstr(buf, "verdict: NOT READY for --net proxy"));
 	/* Nothing here explains EEXIST: said so rather than a made-up fix. */
 	assert_non_null(strstr(buf, "no known fix"));
+
+	/* check_quick's own error is not a build step (and already logged). */
+	ji_fail(&e, CHECK_QUICK_STEP, EPERM, "cap_net_admin: ...");
+	tmp = tmpfile();
+	assert_non_null(tmp);
+	saved = dup(2);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), 2) >= 0);
+	check_explain_failure(&o, &e);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) >= 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, sizeof buf - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	assert_null(strstr(buf, "building the jail failed"));
+	assert_null(strstr(buf, "step:"));
 }
 
 /* ---- runtime classification ---- */
