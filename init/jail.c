@@ -329,9 +329,17 @@ int jail_run(const struct options *o)
 			log_msg(LOG_ERROR, "the agent was not started; `jailinit check` tells what this container allows");
 		return code;
 	}
-	log_msg(LOG_INFO, "jail ready: net=%s, agent uid %u gid %u%s%s", plan.link ? (plan.transparent ? "transparent" : "proxy") : "none",
-		(unsigned)plan.agent_uid, (unsigned)plan.agent_gid,
-		(s.ns_flags & CLONE_NEWPID) ? ", PID namespace" : "", plan.seccomp ? ", seccomp" : ", seccomp off");
+	/* The agent's ids are said at every start when they were not chosen
+	 * (so nobody wonders why files are not writable), else with -v. */
+	log_msg(o->agent_user_set ? LOG_INFO : LOG_WARN,
+		"jail ready: net=%s, agent uid %u gid %u%s%s%s",
+		plan.link ? (plan.transparent ? "transparent" : "proxy") : "none", (unsigned)plan.agent_uid,
+		(unsigned)plan.agent_gid, o->agent_user_set ? "" : " (the default; --user UID[:GID] to choose)",
+		(s.ns_flags & CLONE_NEWPID) ? ", PID namespace" : ", no PID namespace",
+		plan.seccomp ? "" : ", seccomp OFF");
+	if (plan.agent_uid == 0)
+		log_msg(LOG_WARN, "--user 0: the agent is root of the jail's user namespace; it cannot leave "
+				  "the jail, but may change the jail's own network settings where /proc/sys is writable");
 
 	struct supervise_config cfg = {
 		.kill_group = o->kill_group,
