@@ -302,6 +302,7 @@ kill $h
 # ---- 2. --net proxy with tinyproxy --------------------------------------------
 
 PROXY_SETUP = (HTTPD
+               + f'bg {BB} httpd -f -p 0.0.0.0:8082 -h "$W/www"\nwait_port 8082\n'
                + "serve 8081 u5300\n"
                + "ip link add jitdummy type veth peer name jitdummy1 && ip addr add 10.99.0.1/24 dev jitdummy "
                + "&& ip link set jitdummy up && ip link set jitdummy1 up\n")
@@ -325,7 +326,7 @@ def test_net_proxy_fetch_through_tinyproxy_and_nothing_else(jailinit, work):
     ]
     write(work, "agent.sh", f"""
 echo "fetch $({FETCH} 2>&1)"
-if env -u http_proxy -u HTTP_PROXY {BB} timeout 1 {BB} wget -q -O - http://{OUTER}:8081/ >/dev/null 2>&1; then
+if env -u http_proxy -u HTTP_PROXY {BB} timeout 1 {BB} wget -q -O - http://{OUTER}:8082/ >/dev/null 2>&1; then
   echo "direct_fetch worked"; else echo "direct_fetch failed"; fi
 {PY} {work}/probe.py 1.0 {' '.join(probes)}
 echo "inet6 $({BB} grep -cv ' lo$' /proc/net/if_inet6)"
@@ -336,11 +337,13 @@ echo "route $({BB} ip route show default)"
 """)
     # Controls from the container itself: the listeners answer there.
     controls = (f'{PY} "$W/probe.py" 1.0 c_other,tcp,10.99.0.1,8081 c_udp,udp,10.99.0.1,5300 '
-                '>"$W/control"\n')
+                '>"$W/control"\n'
+                f'{BB} wget -q -O - http://10.99.0.1:8082/ >>"$W/control"\n')
     r = container(jailinit, work, PROXY_SETUP + controls + jail(PROXY_ARGS, f'{BB} sh "$W/agent.sh"'))
     assert r.code == 0, r
     c = r.files("control")
     assert "c_other ok port=8081 orig=direct" in c and "c_udp ok echo:5300:hi" in c, r
+    assert "hello from the container" in c, r  # the 0.0.0.0:8082 web server
     d = r.lines()
     assert d["fetch"] == "hello from the container's web server", r
     assert d["direct_fetch"] == "failed", r
