@@ -1,6 +1,8 @@
 #include "jail.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -124,10 +126,37 @@ static int create_veth(struct jail_state *s, struct ji_err *err)
 	return 0;
 }
 
+/* The container must not already use the jail link's subnet: the proxy's
+ * replies would follow the container's route, not the link. (A trial may
+ * meet the running jail's own link, which is no conflict.) */
+static int check_subnet_free(struct jail_state *s, struct ji_err *err)
+{
+	const struct jail_plan *p = s->p;
+	uint32_t mask = p->prefix >= 32 ? 0xffffffffu : ~((1u << (32 - p->prefix)) - 1);
+	uint32_t net = p->outer_addr & mask;
+	struct rtnl_addr4 f;
+	int rc = rtnl_addr4_overlap(&s->rtnl, net, p->prefix, &f, err);
+	if (rc <= 0)
+		return rc;
+	char name[IF_NAMESIZE] = "?";
+	if (!if_indextoname((unsigned)f.ifindex, name))
+		snprintf(name, sizeof name, "#%d", f.ifindex);
+	if (s->trial && strcmp(name, JAIL_HOST_IF) == 0)
+		return 0;
+	struct in_addr a = { .s_addr = htonl(f.addr) }, n = { .s_addr = htonl(net) };
+	char have[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &a, have, sizeof have);
+	inet_ntop(AF_INET, &n, want, sizeof want);
+	return ji_fail(err, "jail subnet", EADDRINUSE,
+		       "%s/%d overlaps %s/%d on %s in this container; choose another --subnet", want, p->prefix,
+		       have, f.prefix, name);
+}
+
 static int build_host_link(struct jail_state *s, struct ji_err *err)
 {
 	const struct jail_plan *p = s->p;
 	STEP(s, "netlink socket", nl_open(&s->rtnl, NETLINK_ROUTE, err));
+	STEP(s, "jail subnet", check_subnet_free(s, err));
 	STEP(s, "create veth", create_veth(s, err));
 	int idx = s->host_ifindex;
 	STEP(s, "host end: no IPv6 link-local", rtnl_link_ipv6_addrgen_off(&s->rtnl, idx, err));

@@ -2,6 +2,7 @@
  * request: build it with nl, send it, keep the kernel's errno. */
 #include "rtnl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -252,4 +253,71 @@ int rtnl_route_default4(struct nl_sock *s, int ifindex, uint32_t gateway, struct
 	put_in4(&r.b, RTA_GATEWAY, gateway);
 	nl_put_u32(&r.b, RTA_OIF, (uint32_t)ifindex);
 	return nl_transact(s, &r.b, step, err);
+}
+
+/* ---- rtnl_addr4_overlap ------------------------------------------------- */
+
+struct overlap_scan {
+	uint32_t net;
+	int prefix;
+	struct rtnl_addr4 *found;
+	int hit;
+};
+
+static uint32_t prefix_mask(int prefix)
+{
+	return prefix <= 0 ? 0 : prefix >= 32 ? 0xffffffffu : ~((1u << (32 - prefix)) - 1);
+}
+
+/* Reads an RTM_NEWADDR of a dump: does its subnet overlap ours? */
+static int addr_overlap_cb(const struct nlmsghdr *h, void *ctx)
+{
+	struct overlap_scan *sc = ctx;
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *tb[IFA_LOCAL + 1];
+	uint32_t be, addr, mask;
+
+	if (h->nlmsg_type != RTM_NEWADDR || sc->hit)
+		return 0;
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa))) {
+		errno = EPROTO;
+		return -1;
+	}
+	ifa = NLMSG_DATA(h);
+	if (ifa->ifa_family != AF_INET)
+		return 0;
+	if (nl_attr_parse((const unsigned char *)ifa + NLMSG_ALIGN(sizeof(*ifa)),
+			  h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*ifa))), tb, IFA_LOCAL) < 0)
+		return -1;
+	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (a == NULL || nl_attr_len(a) != sizeof(be))
+		return 0;
+	memcpy(&be, nl_attr_data(a), sizeof(be));
+	addr = ntohl(be);
+	/* Two subnets overlap when they agree under the shorter mask. */
+	mask = prefix_mask(ifa->ifa_prefixlen < sc->prefix ? ifa->ifa_prefixlen : sc->prefix);
+	if ((addr & mask) != (sc->net & mask))
+		return 0;
+	sc->hit = 1;
+	sc->found->addr = addr;
+	sc->found->prefix = ifa->ifa_prefixlen;
+	sc->found->ifindex = (int)ifa->ifa_index;
+	return 0;
+}
+
+int rtnl_addr4_overlap(struct nl_sock *s, uint32_t net, int prefix, struct rtnl_addr4 *found, struct ji_err *err)
+{
+	static const char step[] = "list addresses";
+	struct rtnl_req r;
+	struct ifaddrmsg *ifa;
+	struct overlap_scan sc = { .net = net, .prefix = prefix, .found = found, .hit = 0 };
+
+	rtnl_req_init(&r);
+	nl_msg_start(&r.b, RTM_GETADDR, NLM_F_DUMP);
+	ifa = nl_put_extra(&r.b, sizeof(*ifa));
+	if (ifa != NULL)
+		ifa->ifa_family = AF_INET;
+	if (nl_request(s, &r.b, addr_overlap_cb, &sc, step, err) < 0)
+		return -1;
+	return sc.hit;
 }

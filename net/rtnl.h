@@ -30,4 +30,17 @@ int rtnl_addr_add4(struct nl_sock *s, int ifindex, uint32_t addr, int prefix, st
 /* Default IPv4 route via gateway (host byte order) on ifindex. */
 int rtnl_route_default4(struct nl_sock *s, int ifindex, uint32_t gateway, struct ji_err *err);
 
+/* An IPv4 address found on a link of this netns. */
+struct rtnl_addr4 {
+	uint32_t addr; /* host byte order */
+	int prefix;
+	int ifindex;
+};
+
+/* Is any IPv4 address of this netns in a subnet that overlaps net/prefix
+ * (host byte order)? 1 with *found filled, 0 when none, -1 with err. (A
+ * jail link whose subnet the container already uses would route the
+ * proxy's replies elsewhere.) */
+int rtnl_addr4_overlap(struct nl_sock *s, uint32_t net, int prefix, struct rtnl_addr4 *found, struct ji_err *err);
+
 #endif
