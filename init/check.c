@@ -500,13 +500,14 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
 			if (n < sizeof x->text)
 				snprintf(x->text + n, sizeof x->text - n,
-					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: jailinit-least-privilege.json\n");
+					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: " CHECK_PROFILE_OCI_NAME "\n");
 			x->text[strcspn(x->text, "\0")] = '\0';
 			size_t len = strlen(x->text);
 			if (len && x->text[len - 1] == '\n')
 				x->text[len - 1] = '\0';
 			snprintf(x->note, sizeof x->note,
-				 "copy %s to /var/lib/kubelet/seccomp/ on every node", CHECK_PROFILE_LEAST);
+				 "copy docker/seccomp/%s to /var/lib/kubelet/seccomp/ on every node (the OCI form: "
+				 "containerd ignores Docker's includes/excludes)", CHECK_PROFILE_OCI_NAME);
 		}
 		if ((x = fix(r, "kubernetes", "testing-only"))) {
 			snprintf(x->text, sizeof x->text,
@@ -516,21 +517,22 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 		break;
 	}
 	case RT_ORCH_ECS: {
-		if ((x = fix(r, "ecs", "least-privilege"))) {
-			size_t n = 0;
-			if (p->want_net_admin || p->setid)
-				n += (size_t)snprintf(x->text, sizeof x->text,
-						      "\"linuxParameters\": {\"capabilities\": {\"add\": [%s%s%s]}}",
-						      p->want_net_admin ? "\"NET_ADMIN\"" : "",
-						      p->want_net_admin && p->setid ? ", " : "",
-						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
-			if (n < sizeof x->text)
-				snprintf(x->text + n, sizeof x->text - n,
-					 "%s\"dockerSecurityOptions\": [\"seccomp=/etc/ecs/jailinit-least-privilege.json\"]",
-					 n ? ",\n" : "");
+		/* The task definition can add the capability; it cannot name a
+		 * seccomp profile (dockerSecurityOptions takes no seccomp=), so
+		 * the profile goes to the Docker daemon of the EC2 instances. */
+		if ((p->want_net_admin || p->setid) && (x = fix(r, "ecs", "least-privilege"))) {
+			snprintf(x->text, sizeof x->text, "\"linuxParameters\": {\"capabilities\": {\"add\": [%s%s%s]}}",
+				 p->want_net_admin ? "\"NET_ADMIN\"" : "", p->want_net_admin && p->setid ? ", " : "",
+				 p->setid ? "\"SETUID\", \"SETGID\"" : "");
 			snprintf(x->note, sizeof x->note,
-				 "container definition fields, EC2 launch type (Fargate cannot add NET_ADMIN); copy %s to "
-				 "/etc/ecs/ on the instances", CHECK_PROFILE_LEAST);
+				 "container definition field, EC2 launch type (Fargate cannot add NET_ADMIN)");
+		}
+		if (p->clone && (x = fix(r, "ecs", "least-privilege"))) {
+			snprintf(x->text, sizeof x->text,
+				 "{\"seccomp-profile\": \"/etc/docker/jailinit-least-privilege.json\"}");
+			snprintf(x->note, sizeof x->note,
+				 "/etc/docker/daemon.json on the container instances (ECS passes no seccomp profile per "
+				 "task); copy %s there, then restart docker", CHECK_PROFILE_LEAST);
 		}
 		break;
 	}

@@ -102,6 +102,12 @@ const char *check_net_name(enum net_mode m);
 
 /* Where the profiles are, relative to a checkout of jailinit. */
 #define CHECK_PROFILE_LEAST "docker/seccomp/jailinit-least-privilege.json"
+/* The least-privilege profile in OCI form, for containerd/Kubernetes. */
+#if defined(__aarch64__)
+#define CHECK_PROFILE_OCI_NAME "jailinit-least-privilege.oci-arm64.json"
+#else
+#define CHECK_PROFILE_OCI_NAME "jailinit-least-privilege.oci-amd64.json"
+#endif
 #define CHECK_PROFILE_SEED "docker/seccomp/jailinit-seed.json"
 
 #endif

@@ -256,7 +256,7 @@ def test_kubernetes_fix_is_securitycontext_yaml(image):
         '    add: ["NET_ADMIN"]',
         "  seccompProfile:",
         "    type: Localhost",
-        "    localhostProfile: jailinit-least-privilege.json",
+        "    localhostProfile: jailinit-least-privilege.oci-amd64.json",
     ]
     assert rep["fixes"][-1]["kind"] == "testing-only"
 
@@ -270,7 +270,10 @@ def test_ecs_fix_is_task_definition_fields(image):
     # the text is JSON members of a container definition
     members = json.loads("{" + fix["text"] + "}")
     assert members["linuxParameters"]["capabilities"]["add"] == ["NET_ADMIN"]
-    assert members["dockerSecurityOptions"] == ["seccomp=/etc/ecs/jailinit-least-privilege.json"]
+    assert "dockerSecurityOptions" not in members  # ECS takes no seccomp= there
+    daemon = rep["fixes"][1]
+    assert daemon["runtime"] == "ecs" and "daemon.json" in daemon["note"]
+    assert json.loads(daemon["text"]) == {"seccomp-profile": "/etc/docker/jailinit-least-privilege.json"}
 
 
 def test_net_host_is_ready_anywhere(image):

@@ -266,7 +266,7 @@ static void test_kubernetes_fix(void **state)
 					     "    add: [\"NET_ADMIN\"]\n"
 					     "  seccompProfile:\n"
 					     "    type: Localhost\n"
-					     "    localhostProfile: jailinit-least-privilege.json");
+					     "    localhostProfile: " CHECK_PROFILE_OCI_NAME);
 	assert_string_equal(R.fixes[R.n_fixes - 1].kind, "testing-only");
 }
 
@@ -279,7 +279,11 @@ static void test_ecs_fix(void **state)
 	check_evaluate(&o, &F, &R);
 	assert_string_equal(R.fixes[0].runtime, "ecs");
 	assert_non_null(strstr(R.fixes[0].text, "\"linuxParameters\": {\"capabilities\": {\"add\": [\"NET_ADMIN\"]}}"));
-	assert_non_null(strstr(R.fixes[0].text, "\"dockerSecurityOptions\": [\"seccomp="));
+	/* ECS names no seccomp profile per task: the daemon's default does */
+	assert_null(strstr(R.fixes[0].text, "dockerSecurityOptions"));
+	assert_string_equal(R.fixes[1].runtime, "ecs");
+	assert_string_equal(R.fixes[1].text, "{\"seccomp-profile\": \"/etc/docker/jailinit-least-privilege.json\"}");
+	assert_non_null(strstr(R.fixes[1].note, "daemon.json"));
 }
 
 static void test_userns_limits(void **state)
