@@ -450,10 +450,10 @@ try write_hostname {BB} hostname evil
 echo "addr $({BB} ip -o -4 addr show dev eth0 | {BB} awk '{{print $4}}')"
 echo "fetch_after $({FETCH} 2>&1)"
 """)
-    before = ('{ ip -o addr; ip route; cat /proc/sys/net/ipv4/ip_forward '
+    before = ('{ ip -o -4 addr; ip route; cat /proc/sys/net/ipv4/ip_forward '
               '/proc/sys/net/ipv4/ping_group_range; } >"$W/before" 2>&1\n')
     # taken while jailinit runs no more: its veth is filtered out anyway
-    after = ('{ ip -o addr | grep -v jailinit0; ip route | grep -v jailinit0; '
+    after = ('{ ip -o -4 addr | grep -v jailinit0; ip route | grep -v jailinit0; '
              'cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/ping_group_range; } >"$W/after_c" 2>&1\n')
     # The container's next pids from 5000 on: the proxy's pid cannot be, by
     # chance, also the pid of one of the agent's own processes in the jail's
@@ -634,10 +634,9 @@ def test_subnet_colliding_with_a_container_address(jailinit, work):
     r.assert_clean()
 
 
-def test_hostname_without_uts_namespace(jailinit, work):
-    """--hostname where the runtime refuses the UTS namespace: here every
-    namespace is allowed, so the name is set in the jail and the container's
-    is unchanged."""
+def test_hostname_in_the_jails_uts_namespace(jailinit, work):
+    """--hostname with every namespace allowed: the name is set in the jail's
+    UTS namespace and the container's is unchanged."""
     r = container(jailinit, work, 'hostname >"$W/host_before"\n'
                   + jail("--hostname jailhost", f"{BB} hostname")
                   + 'hostname >"$W/host_after"\n')
@@ -742,4 +741,111 @@ exit 5
     code2, ms2 = int(r.files("code2")), int(r.files("ms2"))
     assert code2 in (5, 143), r
     assert ms2 < 10000, f"the second SIGTERM did not end the 30 s grace: {ms2} ms\n{r}"
+    r.assert_clean()
+
+
+# ---- a runtime that allows only clone(NEWUSER|NEWNET): no PID/UTS namespace ----
+
+@pytest.fixture
+def nopidns(build_dir):
+    """tests/tools/nopidns: a seccomp filter refusing clone with NEWPID,
+    NEWUTS or NEWIPC (like a profile that allows exactly the jail's minimum),
+    then exec."""
+    path = os.path.join(build_dir, "tools", "nopidns")
+    assert os.access(path, os.X_OK), "make tools"
+    return path
+
+
+def test_no_pid_namespace_proxy_mode(jailinit, work, nopidns):
+    """Without a PID namespace the agent is the jail's only process, run by
+    jailinit itself: the fetch through the proxy works, its exit code comes
+    back, SIGTERM is not needed to reach it through a second level, it cannot
+    signal the proxy (another uid), and nothing is left."""
+    www(work)
+    write(work, "agent.sh", f"""
+echo "pid1 $({BB} cat /proc/1/comm)"
+echo "fetch $({FETCH} 2>&1)"
+p=$({BB} pidof tinyproxy)
+if kill -0 $p 2>/dev/null; then echo "signal_proxy worked"; else echo "signal_proxy refused"; fi
+{PY} {work}/probe.py 1.0 outer_8081,tcp,{OUTER},8081
+exit 7
+""")
+    r = container(jailinit, work, HTTPD + "serve 8081\n"
+                  + jail(PROXY_ARGS, f'{BB} sh "$W/agent.sh"').replace('"$JAILINIT"', f'{nopidns} "$JAILINIT"'))
+    assert r.code == 7, r
+    assert "no PID namespace" in r.err, r
+    d = r.lines()
+    assert d["pid1"] == "sh", r  # the container's PID 1: no PID namespace of the jail's own
+    assert d["fetch"] == "hello from the container's web server", r
+    assert d["signal_proxy"] == "refused", r
+    assert d["outer_8081"] == "fail timeout", r
+    r.assert_clean()
+
+
+def test_no_pid_namespace_sigterm_reaches_the_agent(jailinit, work, nopidns):
+    write(work, "agent.sh", f"trap 'echo got TERM; exit 3' TERM\n: > {work}/running\n"
+                            f"while :; do {BB} usleep 20000; done\n")
+    body = (f'{nopidns} "$JAILINIT" --net none -- {BB} sh "$W/agent.sh" >"$W/agent.out" 2>"$W/ji.err" & JI=$!\n'
+            'wait_file "$W/running"\nkill -TERM $JI\nwait $JI; echo $? >"$W/code"\n')
+    r = container(jailinit, work, body)
+    assert r.code == 3, r
+    assert "got TERM" in r.out, r
+    r.assert_clean()
+
+
+def test_hostname_without_uts_namespace_fails_closed(jailinit, work, nopidns):
+    """--hostname where the runtime refuses the UTS namespace: refused (77,
+    the container forbids it), the agent never runs, the message says to run
+    without --hostname; nothing left."""
+    r = container(jailinit, work, jail("--hostname jailhost", f"{BB} sh -c 'echo AGENT-RAN'")
+                  .replace('"$JAILINIT"', f'{nopidns} "$JAILINIT"'))
+    assert r.code == 77, r
+    assert "AGENT-RAN" not in r.out, r
+    assert "--hostname" in r.err, r
+    r.assert_clean()
+
+
+def test_no_pid_namespace_root_agent_cannot_signal_the_proxy_or_init(jailinit, work, nopidns):
+    """--user 0 without a PID namespace: uid 0 of the jail is the container's
+    uid 0 (identity map), the uid jailinit and the proxy run as; without a PID
+    namespace the agent can name their pids. It must still not be able to
+    signal them (issue 3: never under the uid the proxy or the init run as)
+    -- or jailinit must refuse this combination before the agent runs."""
+    www(work)
+    write(work, "agent.sh", f"""
+echo AGENT-RAN
+p=$({BB} pidof tinyproxy)
+if kill -0 $p 2>/dev/null; then echo "signal_proxy worked"; else echo "signal_proxy refused"; fi
+if kill -0 $PPID 2>/dev/null; then echo "signal_parent worked"; else echo "signal_parent refused"; fi
+""")
+    r = container(jailinit, work, HTTPD
+                  + jail("--user 0 " + PROXY_ARGS, f'{BB} sh "$W/agent.sh"')
+                  .replace('"$JAILINIT"', f'{nopidns} "$JAILINIT"'))
+    if "AGENT-RAN" in r.out:
+        d = r.lines()
+        assert d["signal_proxy"] == "refused", f"the agent (--user 0, no PID namespace) can signal the proxy\n{r}"
+        assert d["signal_parent"] == "refused", f"the agent (--user 0, no PID namespace) can signal jailinit\n{r}"
+    else:
+        assert r.code in (64, 77), r
+    r.assert_clean()
+
+
+def test_no_pid_namespace_sigkill_of_jailinit(jailinit, work, nopidns):
+    """Without a PID namespace the table is not owned by jailinit's socket
+    (it must outlive a killed jailinit, so that a surviving agent stays
+    fenced): after SIGKILL the agent and the proxy die (parent-death signal),
+    the veth goes with the jail's netns, and the next run replaces the stale
+    table and leaves nothing."""
+    write(work, "agent.sh", f": > {work}/running\nexec {BB} sleep 60\n")
+    body = (f'{nopidns} "$JAILINIT" {PROXY_ARGS} -- {BB} sh "$W/agent.sh" >"$W/agent.out" 2>"$W/ji.err" & JI=$!\n'
+            'wait_file "$W/running"\n'
+            'kill -9 $JI; wait $JI; echo $? >"$W/code"\n'
+            'busybox usleep 300000\n'
+            '{ pgrep -x tinyproxy; pgrep -x sleep; } >"$W/left_procs"\n'
+            'nft list tables >"$W/left_tables" 2>&1\n'
+            f'{nopidns} "$JAILINIT" {PROXY_ARGS} -- /bin/true 2>>"$W/ji.err"; echo $? >"$W/code2"\n')
+    r = container(jailinit, work, body)
+    assert r.code == 137, r
+    assert r.files("left_procs").strip() == "", r
+    assert r.files("code2").strip() == "0", r
     r.assert_clean()
