@@ -141,7 +141,9 @@ static int check_subnet_free(struct jail_state *s, struct ji_err *err)
 	char name[IF_NAMESIZE] = "?";
 	if (!if_indextoname((unsigned)f.ifindex, name))
 		snprintf(name, sizeof name, "#%d", f.ifindex);
-	if (s->trial && strcmp(name, JAIL_HOST_IF) == 0)
+	/* Our own link: a jail that just ended (its netns dies asynchronously)
+	 * or, for a trial, the running jail's. create_veth replaces the first. */
+	if (strcmp(name, JAIL_HOST_IF) == 0)
 		return 0;
 	struct in_addr a = { .s_addr = htonl(f.addr) }, n = { .s_addr = htonl(net) };
 	char have[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
