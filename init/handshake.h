@@ -2,6 +2,8 @@
  * a SOCK_SEQPACKET socketpair (one message = one stage; EOF = the peer died,
  * or the inner exec'd the agent, its end being close-on-exec):
  *   outer -> inner  HS_MAPS_WRITTEN  id maps written, link placed in the jail
+ *                                    (the outer goes on with the table and
+ *                                    the proxy meanwhile)
  *   inner -> outer  HS_CONFIGURED    jail side configured (or HS_FAILED + error)
  *   outer -> inner  HS_GO            run the agent
  *   inner -> outer  EOF on exec      (or HS_FAILED + error: exec or drop failed) */

@@ -24,8 +24,8 @@ static int configure_network(const struct jail_plan *p, struct ji_err *err)
 	if (nl_open(&s, NETLINK_ROUTE, err) < 0)
 		return ji_context(err, "jail side");
 	int rc = -1;
-	int lo = rtnl_link_index(&s, "lo", err);
-	if (lo < 0 || rtnl_link_up(&s, lo, err) < 0)
+	/* lo is always ifindex 1 in a new netns (LOOPBACK_IFINDEX). */
+	if (rtnl_link_up(&s, 1, err) < 0)
 		goto out;
 	if (p->link) {
 		int idx = rtnl_link_index(&s, p->jail_if, err);

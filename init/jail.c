@@ -191,11 +191,16 @@ static int build_table(struct jail_state *s, struct ji_err *err)
 	return 0;
 }
 
-static int handshake_configure(struct jail_state *s, struct ji_err *err)
+static int handshake_maps_written(struct jail_state *s, struct ji_err *err)
 {
-	struct hs_msg m;
 	if (hs_send(s->sock, HS_MAPS_WRITTEN, NULL) < 0)
 		return ji_fail(err, "handshake", errno, "telling the jail to configure");
+	return 0;
+}
+
+static int handshake_configured(struct jail_state *s, struct ji_err *err)
+{
+	struct hs_msg m;
 	int rc = hs_recv(s->sock, &m);
 	if (rc < 0)
 		return ji_fail(err, "handshake", errno, "waiting for the jail side");
@@ -267,15 +272,19 @@ static int build(struct jail_state *s, int trial, struct ji_err *err)
 	close(pair[1]);
 	STEP(s, "clone", rc);
 	STEP(s, "uid/gid maps", ns_write_id_maps(s->inner, err));
-	if (s->p->link) {
-		if (build_host_link(s, err) < 0 || build_table(s, err) < 0)
-			return -1;
-	}
+	if (s->p->link && build_host_link(s, err) < 0)
+		return -1;
+	/* The jail side configures itself while the table and the proxy are
+	 * made here: only our own code runs in the jail until the go. */
+	if (handshake_maps_written(s, err) < 0)
+		return -1;
+	if (s->p->link && build_table(s, err) < 0)
+		return -1;
 	if (s->proxy) {
 		STEP(s, "start proxy", proxy_start(s->proxy, 0, err));
 		STEP(s, "proxy ready", proxy_wait_ready(s->proxy, PROXY_READY_TIMEOUT_MS, err));
 	}
-	if (handshake_configure(s, err) < 0)
+	if (handshake_configured(s, err) < 0)
 		return -1;
 	return handshake_go(s, err);
 }
