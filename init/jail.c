@@ -65,6 +65,24 @@ static void record(struct jail_state *s, const char *name, int rc, const struct 
 			return -1;                                            \
 	} while (0)
 
+/* Without a PID namespace the agent can name jailinit's and the proxy's
+ * pids: it must not share their uid (the same uid may signal them). With
+ * one, it cannot see them at all. */
+static int check_agent_uid(struct jail_state *s, struct ji_err *err)
+{
+	if (s->ns_flags & CLONE_NEWPID)
+		return 0;
+	uid_t init_uid = geteuid();
+	uid_t proxy_uid = s->proxy && s->proxy->drop_user ? s->proxy->uid : init_uid;
+	if (s->p->agent_uid == init_uid || (s->proxy && s->p->agent_uid == proxy_uid))
+		return ji_fail(err, "agent user", EPERM,
+			       "--user %u is the uid jailinit%s runs as, and this runtime refuses a PID namespace: "
+			       "the agent could signal %s; choose another --user",
+			       (unsigned)s->p->agent_uid, s->proxy ? " or the proxy" : "",
+			       s->proxy ? "them" : "it");
+	return 0;
+}
+
 static int make_socketpair(struct jail_state *s, int pair[2], struct ji_err *err)
 {
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
@@ -271,6 +289,7 @@ static int build(struct jail_state *s, int trial, struct ji_err *err)
 	int rc = clone_inner(s, pair[1], trial, err);
 	close(pair[1]);
 	STEP(s, "clone", rc);
+	STEP(s, "agent user", check_agent_uid(s, err));
 	STEP(s, "uid/gid maps", ns_write_id_maps(s->inner, err));
 	if (s->p->link && build_host_link(s, err) < 0)
 		return -1;
