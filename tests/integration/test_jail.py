@@ -657,6 +657,7 @@ def test_sigkill_of_jailinit_leaves_nothing(jailinit, work):
     body = (f'"$JAILINIT" {PROXY_ARGS} -- {BB} sh "$W/agent.sh" >"$W/agent.out" 2>"$W/ji.err" & JI=$!\n'
             'wait_file "$W/running"\n'
             '{ ip -o link show type veth; nft list tables; } >"$W/during"\n'
+            'ip -o -6 addr show dev jailinit0 >"$W/outer_inet6"\n'
             'kill -9 $JI; wait $JI; echo $? >"$W/code"\n'
             'busybox usleep 300000; pgrep -x tinyproxy >"$W/proxy_left"\n'
             'pkill -9 -x tinyproxy; busybox usleep 100000\n')  # only in this test's PID ns
@@ -664,6 +665,7 @@ def test_sigkill_of_jailinit_leaves_nothing(jailinit, work):
     assert r.code == 137, r
     during = r.files("during")
     assert "jailinit0" in during and "table inet jailinit" in during, r
+    assert r.files("outer_inet6") == "", r  # no IPv6 address, not even link-local, on the outer end
     r.assert_clean()
     assert r.files("proxy_left").strip() == "", f"the proxy outlived jailinit's SIGKILL\n{r}"
 
@@ -849,5 +851,6 @@ def test_no_pid_namespace_sigkill_of_jailinit(jailinit, work, nopidns):
     r = container(jailinit, work, body)
     assert r.code == 137, r
     assert r.files("left_procs").strip() == "", r
+    assert "table inet jailinit" in r.files("left_tables"), r  # not owned: it stays, fencing
     assert r.files("code2").strip() == "0", r
     r.assert_clean()
