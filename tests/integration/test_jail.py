@@ -854,3 +854,38 @@ def test_no_pid_namespace_sigkill_of_jailinit(jailinit, work, nopidns):
     assert "table inet jailinit" in r.files("left_tables"), r  # not owned: it stays, fencing
     assert r.files("code2").strip() == "0", r
     r.assert_clean()
+
+
+def test_proxy_user_runs_the_proxy_under_its_own_uid_also_after_a_restart(jailinit, work):
+    """--proxy-user 1000:1000: tinyproxy runs as 1000 (seen from the
+    container), the fetch works, and the restarted proxy runs as 1000 too."""
+    www(work)
+    write(work, "agent.sh", f"""
+echo "first $({FETCH} 2>&1)"
+: > {work}/fetched1
+i=0; while [ ! -e {work}/go ] && [ $i -lt 300 ]; do {BB} usleep 20000; i=$((i+1)); done
+n=0; while [ $n -lt 50 ]; do out=$({FETCH} 2>/dev/null) && break; {BB} usleep 100000; n=$((n+1)); done
+echo "second $out"
+""")
+    killer = r"""
+wait_file "$W/fetched1"
+old=$(pgrep -x tinyproxy)
+echo "uid1=$(awk '/^Uid/{print $2, $3, $4, $5}' /proc/$old/status)" >"$W/uids"
+kill -9 $old
+i=0; new=""
+while [ $i -lt 200 ]; do new=$(pgrep -x tinyproxy); [ -n "$new" ] && [ "$new" != "$old" ] && break; busybox usleep 20000; i=$((i+1)); done
+busybox usleep 100000
+echo "uid2=$(awk '/^Uid/{print $2, $3, $4, $5}' /proc/$new/status)" >>"$W/uids"
+: >"$W/go"
+wait $JI
+echo $? >"$W/code"
+"""
+    body = (HTTPD + f'"$JAILINIT" --proxy-user 1000:1000 {PROXY_ARGS} -- {BB} sh "$W/agent.sh" '
+            '>"$W/agent.out" 2>"$W/ji.err" </dev/null & JI=$!\n' + killer)
+    r = container(jailinit, work, body)
+    assert r.code == 0, r
+    uids = r.files("uids")
+    assert "uid1=1000 1000 1000 1000" in uids and "uid2=1000 1000 1000 1000" in uids, f"{uids}\n{r}"
+    d = r.lines()
+    assert d["first"] == d["second"] == "hello from the container's web server", r
+    r.assert_clean()
