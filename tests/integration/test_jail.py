@@ -889,3 +889,33 @@ echo $? >"$W/code"
     d = r.lines()
     assert d["first"] == d["second"] == "hello from the container's web server", r
     r.assert_clean()
+
+
+SHUTDOWN_PROXY = r"""
+import os, signal, socket, sys, time
+work, port = sys.argv[1], int(sys.argv[2])
+def term(*_):
+    done = os.path.exists(os.path.join(work, "agent-done"))
+    open(os.path.join(work, "proxy-term"), "w").write("agent-done-first" if done else "agent-still-running")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, term)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", port)); s.listen(4)
+while True:
+    time.sleep(3600)
+"""
+
+
+def test_shutdown_stops_the_agent_before_the_proxy(jailinit, work):
+    """SIGTERM to jailinit: the agent (which takes 0.3 s to finish) ends
+    before the proxy gets its SIGTERM; the agent's code comes back."""
+    write(work, "shutdown_proxy.py", SHUTDOWN_PROXY)
+    write(work, "agent.sh", f"trap '{BB} usleep 300000; : > {work}/agent-done; exit 4' TERM\n"
+                            f": > {work}/running\nwhile :; do {BB} usleep 20000; done\n")
+    body = (f'"$JAILINIT" --proxy-port {PROXY_PORT} --proxy "{PY} $W/shutdown_proxy.py $W {PROXY_PORT}" '
+            f'-- {BB} sh "$W/agent.sh" >"$W/agent.out" 2>"$W/ji.err" & JI=$!\n'
+            'wait_file "$W/running"\nkill -TERM $JI\nwait $JI; echo $? >"$W/code"\n')
+    r = container(jailinit, work, body)
+    assert r.code == 4, r
+    assert r.files("proxy-term") == "agent-done-first", r
+    r.assert_clean()
