@@ -919,3 +919,43 @@ def test_shutdown_stops_the_agent_before_the_proxy(jailinit, work):
     assert r.code == 4, r
     assert r.files("proxy-term") == "agent-done-first", r
     r.assert_clean()
+
+
+UNIX_SERVER = r"""
+import os, socket, sys, time
+work = sys.argv[1]
+p = socket.socket(socket.AF_UNIX); p.bind(os.path.join(work, "u.sock")); os.chmod(os.path.join(work, "u.sock"), 0o777); p.listen(4)
+a = socket.socket(socket.AF_UNIX); a.bind("\0jailinit-test-abstract"); a.listen(4)
+open(os.path.join(work, "listener.ready"), "w").write("ready")
+while True:
+    c, _ = p.accept(); c.sendall(b"pathname\n"); c.close()
+"""
+
+UNIX_CLIENT = r"""
+import socket, sys
+for name, addr in (("abstract", "\0jailinit-test-abstract"), ("pathname", sys.argv[1] + "/u.sock")):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(addr); print(name, "reached")
+    except OSError as e:
+        print(name, "refused", e.errno)
+"""
+
+
+def test_unix_sockets_abstract_unreachable_pathname_shared(jailinit, work):
+    """docs/seccomp.md: the jail's own network namespace keeps the
+    container's abstract unix sockets out of reach; pathname sockets are
+    files and stay reachable (the documented limit: do not leave sockets
+    such as docker.sock where the agent can open them)."""
+    write(work, "unix_server.py", UNIX_SERVER)
+    write(work, "unix_client.py", UNIX_CLIENT)
+    body = (f'bg {PY} "$W/unix_server.py" "$W"\nwait_file "$W/listener.ready"\n'
+            f'{PY} "$W/unix_client.py" "$W" >"$W/control"\n'
+            + jail("--net none", f'{PY} "$W/unix_client.py" "$W"'))
+    r = container(jailinit, work, body)
+    assert r.code == 0, r
+    assert r.files("control") == "abstract reached\npathname reached\n", r
+    d = r.lines()
+    assert d["abstract"].startswith("refused"), r
+    assert d["pathname"] == "reached", r
+    r.assert_clean()
