@@ -193,3 +193,20 @@ def test_docker_default_fails_closed_with_77(jail_image):
                                   "/bin/sh", "-c", "echo AGENT-RAN"], caps=("NET_ADMIN",))
     assert r.returncode == 77, show(r)
     assert "AGENT-RAN" not in r.stdout + r.stderr, show(r)
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_root_agent_cannot_undo_the_jail_in_docker(jail_image, profile):
+    """--user 0 (root of the jail's user namespace) in Docker: the same
+    attempts fail (route, direct connections, ping, a new netns) and the
+    fetch through the proxy still works afterwards."""
+    r = run(jail_image, ["--user", "0", "--proxy-port", str(PROXY_PORT),
+                         "--proxy", "/usr/bin/tinyproxy -d -c /etc/tinyproxy.conf",
+                         "--", "/bin/sh", "/agent-proxy.sh"], PROFILES[profile])
+    assert r.returncode == 7, show(r)
+    d = lines(r.stdout)
+    assert d["uid"] == "0", show(r)
+    assert d["fetch"] == "hello from the container's web server", show(r)
+    for k in ("direct_outer", "nc_outer_22", "direct_lo", "ping", "route_add", "unshare_net"):
+        assert d[k] == "failed", f"{k}\n{show(r)}"
+    assert d["fetch_after"] == "hello from the container's web server", show(r)
