@@ -18,7 +18,6 @@ by /usr/bin/python3 (the machine's files are visible in the jail).
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
