@@ -958,3 +958,20 @@ def test_unix_sockets_abstract_unreachable_pathname_shared(jailinit, work):
     assert d["abstract"].startswith("refused"), r
     assert d["pathname"] == "reached", r
     r.assert_clean()
+
+
+def test_back_to_back_runs_in_one_container(jailinit, work):
+    """Five jails one right after the other in the same container netns (the
+    previous veth may still be dying): each one starts, its agent fetches
+    through the proxy, and nothing is left at the end."""
+    www(work)
+    write(work, "agent.sh", f'echo "fetch $({FETCH} 2>&1)"\n')
+    body = HTTPD
+    for i in range(5):
+        body += (f'"$JAILINIT" {PROXY_ARGS} -- {BB} sh "$W/agent.sh" >>"$W/agent.out" 2>>"$W/ji.err" </dev/null; '
+                 f'echo "code{i} $?" >>"$W/agent.out"\n')
+    r = container(jailinit, work, body)
+    d = r.out.splitlines()
+    assert d.count("fetch hello from the container's web server") == 5, r
+    assert [line for line in d if line.startswith("code")] == [f"code{i} 0" for i in range(5)], r
+    r.assert_clean()
