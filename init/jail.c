@@ -248,6 +248,21 @@ static int handshake_go(struct jail_state *s, struct ji_err *err)
 	return 0;
 }
 
+/* A proxy that cannot start or never listens is the proxy's failure, not
+ * the jail's: the same exit code as one that keeps dying. */
+static int start_proxy(struct jail_state *s, struct ji_err *err)
+{
+	int rc = proxy_start(s->proxy, 0, err);
+	record(s, "start proxy", rc, err);
+	if (rc == 0) {
+		rc = proxy_wait_ready(s->proxy, PROXY_READY_TIMEOUT_MS, err);
+		record(s, "proxy ready", rc, err);
+	}
+	if (rc < 0)
+		err->exit_code = EXIT_PROXY_DIED;
+	return rc;
+}
+
 static void teardown(struct jail_state *s, int failed)
 {
 	struct ji_err err = { 0 };
@@ -299,10 +314,8 @@ static int build(struct jail_state *s, int trial, struct ji_err *err)
 		return -1;
 	if (s->p->link && build_table(s, err) < 0)
 		return -1;
-	if (s->proxy) {
-		STEP(s, "start proxy", proxy_start(s->proxy, 0, err));
-		STEP(s, "proxy ready", proxy_wait_ready(s->proxy, PROXY_READY_TIMEOUT_MS, err));
-	}
+	if (s->proxy && start_proxy(s, err) < 0)
+		return -1;
 	if (handshake_configured(s, err) < 0)
 		return -1;
 	return handshake_go(s, err);

@@ -55,7 +55,7 @@ static const char usage_text[] =
 	"JAILINIT_KILL_PROCESS_GROUP, JAILINIT_VERBOSITY (TINI_* aliases),\n"
 	"JAILINIT_GRACE, JAILINIT_LOG_FORMAT, JAILINIT_NET.\n"
 	"Exit codes: COMMAND's own; 128+N killed by signal N; 64 usage;\n"
-	"69 proxy kept dying; 71 setup failed; 77 the container forbids the jail;\n"
+	"69 the proxy failed; 71 setup failed; 77 the container forbids the jail;\n"
 	"126 cannot execute; 127 not found. See docs/usage.md.\n";
 
 static const char license_text[] =

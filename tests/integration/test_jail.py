@@ -565,10 +565,10 @@ def test_proxy_keeps_dying_stops_the_agent_with_69(jailinit, work):
 
 def test_proxy_that_exits_at_once_fails_the_start(jailinit, work):
     """A proxy command that exits before it ever listens: the agent never
-    starts; the message names the port; setup failure (71)."""
+    starts; the message names the port; the proxy's exit code (69)."""
     r = container(jailinit, work, jail(f"--proxy-port {PROXY_PORT} --proxy '/bin/false'",
                                        f"{BB} sh -c 'echo AGENT-RAN'"))
-    assert r.code == 71, r
+    assert r.code == 69, r
     assert "AGENT-RAN" not in r.out, r
     assert f"port {PROXY_PORT}" in r.err and "before listening" in r.err, r
     r.assert_clean()
@@ -581,7 +581,7 @@ def test_proxy_that_never_listens_fails_the_start(jailinit, work):
     write(work, "lo_proxy.py", FAKE_PROXY.replace('"0.0.0.0"', '"127.0.0.1"'))
     r = container(jailinit, work, jail(f'--proxy-port {PROXY_PORT} --proxy "{PY} $W/lo_proxy.py {PROXY_PORT} 60"',
                                        f"{BB} sh -c 'echo AGENT-RAN'"))
-    assert r.code == 71, r  # a setup failure (69 is for a proxy that kept dying after the start)
+    assert r.code == 69, r  # the proxy's exit code, as for one that keeps dying
     assert "AGENT-RAN" not in r.out, r
     assert f"port {PROXY_PORT}" in r.err, r
     assert "127.0.0.1" in r.err, r
@@ -596,7 +596,7 @@ FAILURES = {
     "agent_not_found_proxy": ("", PROXY_ARGS, "/no/such/agent", 127, "/no/such/agent"),
     "user_is_proxy_user": ("", PROXY_ARGS + " --user 1000 --proxy-user 1000", "/bin/true", 64, "--user"),
     "proxy_binary_missing": ("", f"--proxy-port {PROXY_PORT} --proxy '/no/such/proxy -d'",
-                             "/bin/true", 71, "/no/such/proxy"),
+                             "/bin/true", 69, "/no/such/proxy"),
     "veth_name_taken": ("ip link add jailinit0 type veth peer name jitdummy\nserve 3128\n",
                         "--proxy-port 3128", "/bin/true", 0, ""),
 }
