@@ -206,6 +206,27 @@ static void child(int fd, const int *ids, int n, int have_sys_admin)
 
 static int probe_run_children(const int *ids, int n, int have_sys_admin, struct probe_result out[PROBE_COUNT]);
 
+/* The throwaway child borrows our memory and runs on a stack of its own
+ * (CLONE_VM|CLONE_VFORK: no page tables copied, the check stays cheap before
+ * every run); we wait, suspended, until it is gone. A filter that kills
+ * kills only the child; a clone that surprisingly succeeds makes a
+ * grandchild with a copy of the memory, not ours. */
+static char probe_stack[64 * 1024] __attribute__((aligned(16)));
+
+struct child_args {
+	int fd;
+	const int *ids;
+	int n;
+	int have_sys_admin;
+};
+
+static int child_main(void *arg)
+{
+	const struct child_args *a = arg;
+	child(a->fd, a->ids, a->n, a->have_sys_admin);
+	return 0;
+}
+
 int probe_run(unsigned mask, int have_sys_admin, struct probe_result out[PROBE_COUNT])
 {
 	/* With SIGCHLD ignored the kernel reaps the probe child itself and
@@ -241,17 +262,14 @@ static int probe_run_children(const int *ids, int n, int have_sys_admin, struct 
 		int fds[2];
 		if (pipe2(fds, O_CLOEXEC) < 0)
 			return -1;
-		pid_t pid = fork();
+		struct child_args args = { fds[1], ids + next, n - next, have_sys_admin };
+		pid_t pid = clone(child_main, probe_stack + sizeof probe_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 		if (pid < 0) {
 			int saved = errno;
 			close(fds[0]);
 			close(fds[1]);
 			errno = saved;
 			return -1;
-		}
-		if (pid == 0) {
-			close(fds[0]);
-			child(fds[1], ids + next, n - next, have_sys_admin);
 		}
 		close(fds[1]);
 		for (;;) {
