@@ -1,6 +1,7 @@
 /* The self-check (issue 4): gather facts with syscalls, evaluate them into
  * checks, a verdict and fixes (pure), print text or JSON. */
 #include "check.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -44,35 +45,10 @@
 
 /* ---- gathering ---------------------------------------------------------- */
 
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t len = 0;
-	while (len < cap - 1) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (int)len;
-}
-
 static long read_long(const char *path)
 {
 	char buf[32];
-	if (read_file(path, buf, sizeof buf) < 0)
+	if (read_text_file(path, buf, sizeof buf) < 0)
 		return -1;
 	char *end;
 	long v = strtol(buf, &end, 10);
@@ -238,12 +214,12 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 	}
 
 	char status[8192];
-	if (read_file("/proc/self/status", status, sizeof status) >= 0) {
+	if (read_text_file("/proc/self/status", status, sizeof status) >= 0) {
 		f->seccomp_mode = status_field(status, "\nSeccomp:");
 		f->seccomp_filters = status_field(status, "\nSeccomp_filters:");
 		f->no_new_privs = status_field(status, "\nNoNewPrivs:");
 	}
-	if (read_file("/proc/self/attr/current", f->lsm_label, sizeof f->lsm_label) >= 0)
+	if (read_text_file("/proc/self/attr/current", f->lsm_label, sizeof f->lsm_label) >= 0)
 		f->lsm_label[strcspn(f->lsm_label, "\n")] = '\0';
 	else
 		f->lsm_label[0] = '\0';

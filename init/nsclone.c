@@ -1,4 +1,5 @@
 #include "nsclone.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,33 +15,6 @@ pid_t ns_clone(unsigned long ns_flags)
 	/* x86_64 and most others: clone(flags, stack, parent_tid, child_tid, tls).
 	 * A NULL stack makes the child run on a copy of ours, like fork. */
 	return (pid_t)syscall(SYS_clone, ns_flags | SIGCHLD, NULL, NULL, NULL, NULL);
-}
-
-static int read_small_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == cap - 1)
-			break;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (int)len;
 }
 
 /* Blanks, then a decimal number (digits only: no sign, no 0x); *s moves
@@ -90,7 +64,7 @@ static int write_map(pid_t pid, const char *which, struct ji_err *err)
 	snprintf(own_path, sizeof own_path, "/proc/self/%s", which);
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, which);
 
-	if (read_small_file(own_path, own, sizeof own) < 0)
+	if (read_text_file(own_path, own, sizeof own) < 0)
 		return ji_fail(err, which, errno, "reading %s", own_path);
 	if (identity_map(own, map, sizeof map) < 0)
 		return ji_fail(err, which, EINVAL, "cannot make an identity map of %s", own_path);

@@ -1,4 +1,5 @@
 #include "runtime.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,25 +15,6 @@
 static int exists(const char *path)
 {
 	return access(path, F_OK) == 0;
-}
-
-static void read_text(const char *path, char *buf, size_t cap)
-{
-	buf[0] = '\0';
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	size_t len = 0;
-	while (len < cap - 1) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	close(fd);
 }
 
 /* mountinfo can be long: scan it in chunks for "sysboxfs". */
@@ -106,15 +88,15 @@ void runtime_gather(struct runtime_facts *f)
 	const char *c = getenv("container");
 	if (c)
 		snprintf(f->container_env, sizeof f->container_env, "%s", c);
-	read_text("/proc/self/cgroup", f->self_cgroup, sizeof f->self_cgroup);
-	read_text("/proc/1/cgroup", f->init_cgroup, sizeof f->init_cgroup);
+	read_text_file("/proc/self/cgroup", f->self_cgroup, sizeof f->self_cgroup);
+	read_text_file("/proc/1/cgroup", f->init_cgroup, sizeof f->init_cgroup);
 	f->sysboxfs = file_contains("/proc/self/mountinfo", "sysboxfs");
 	{
 		char mi[2048];
-		read_text("/proc/self/mountinfo", mi, sizeof mi);
+		read_text_file("/proc/self/mountinfo", mi, sizeof mi);
 		runtime_root_fstype(mi, f->root_fstype, sizeof f->root_fstype);
 	}
-	read_text("/proc/self/uid_map", f->uid_map, sizeof f->uid_map);
+	read_text_file("/proc/self/uid_map", f->uid_map, sizeof f->uid_map);
 	struct utsname u;
 	if (uname(&u) == 0) {
 		snprintf(f->kernel_release, sizeof f->kernel_release, "%s", u.release);

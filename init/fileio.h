@@ -1,0 +1,13 @@
+/* fileio: reads a small text file (a /proc or /sys entry) whole into a
+ * caller's buffer, NUL-terminated, cut at the buffer's size; EINTR retried,
+ * errno kept. The one reader for the modules that look at /proc. */
+#ifndef JAILINIT_FILEIO_H
+#define JAILINIT_FILEIO_H
+
+#include <stddef.h>
+
+/* Returns the length read (cap - 1 at most), or -1 with errno; buf is ""
+ * on failure. cap must be at least 1. */
+int read_text_file(const char *path, char *buf, size_t cap);
+
+#endif
