@@ -242,7 +242,10 @@ def test_docker_stop_plain_agent_exits_143(jailinit_image):
 
 def test_orphans_are_reaped_in_a_container(jailinit_image):
     """Orphans reparent to jailinit (PID 1) and never stay zombies."""
-    orphan = 'sleep 0.3; grep PPid /proc/$$/status > /tmp/orphan.$$'
+    # wait (bounded) until the subshell that started it has exited, so the
+    # reparenting has happened even on a loaded machine
+    orphan = ('i=0; while [ $i -lt 100 ] && ! grep -q "^PPid:[[:space:]]*1$" /proc/$$/status; '
+              'do sleep 0.05; i=$((i+1)); done; grep PPid /proc/$$/status > /tmp/orphan.$$')
     agent = (f"for i in 1 2 3 4 5; do (sh -c '{orphan}' &); done; "
              "echo ready; exec sleep 1000")
     with C.DockerContainer(jailinit_image, SUP + ["/bin/sh", "-c", agent]) as c:
