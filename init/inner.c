@@ -108,6 +108,22 @@ void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int
 	}
 	if (p->proxy_env && set_proxy_env(p, &err) < 0)
 		fail(sock, &err);
+
+	/* Everything up to the agent's exec is done ahead, while the outer
+	 * finishes the table and the proxy: only the exec waits for the go. */
+	struct spawn_gate agent;
+	if (!trial && (ns_flags & CLONE_NEWPID)) {
+		/* The agent is our child; we stay the jail's PID 1. */
+		setpgid(0, 0);
+		if (spawn_gated_start(&agent, p->command, confine_agent, (void *)p, &err) < 0)
+			fail(sock, &err);
+	} else if (!trial) {
+		/* No PID namespace: we become the agent; the outer supervises. */
+		outer_pid = getppid();
+		spawn_child_setup();
+		if (confine_agent((void *)p, &err) < 0)
+			fail(sock, &err);
+	}
 	if (hs_send(sock, HS_CONFIGURED, NULL) < 0)
 		_exit(EXIT_SETUP);
 	if (hs_recv(sock, &m) != 0 || m.stage != HS_GO)
@@ -116,21 +132,13 @@ void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int
 		_exit(0);
 
 	if (!(ns_flags & CLONE_NEWPID)) {
-		/* No PID namespace: become the agent; the outer supervises us. */
-		outer_pid = getppid();
-		spawn_child_setup();
-		if (confine_agent((void *)p, &err) < 0)
-			fail(sock, &err);
 		int e = spawn_exec(p->command);
 		ji_fail(&err, "exec agent", e, "cannot execute '%s'", p->command[0]);
 		err.exit_code = exec_errno_exit_code(e);
 		fail(sock, &err);
 	}
-
-	/* PID namespace: stay as the jail's PID 1 and supervise the agent. */
-	setpgid(0, 0);
-	pid_t agent = spawn_command_prepared(p->command, confine_agent, (void *)p, &err);
-	if (agent < 0)
+	pid_t agent_pid = spawn_gated_open(&agent, &err);
+	if (agent_pid < 0)
 		fail(sock, &err);
 	hs_send(sock, HS_RUNNING, NULL);
 	close(sock);
@@ -141,7 +149,7 @@ void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int
 		.grace_ms = p->grace_ms,
 	};
 	int forced = 0;
-	int status = supervise_run(&cfg, agent, &forced);
+	int status = supervise_run(&cfg, agent_pid, &forced);
 	if (status < 0) {
 		ji_fail(&err, "supervise the agent", errno, "in the jail");
 		log_err(&err);

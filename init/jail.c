@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../net/nft.h"
@@ -37,9 +38,29 @@ struct jail_state {
 	struct proxy *proxy;
 };
 
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* -vvv: each step with the time since the previous one, for whoever
+ * wonders where a slow start went. */
+static void trace_step(const char *name, int rc)
+{
+	static long long last;
+	if (!log_enabled(LOG_TRACE))
+		return;
+	long long t = now_us();
+	log_msg(LOG_TRACE, "step %s: %s (+%lld us)", name, rc < 0 ? "failed" : "done", last ? t - last : 0);
+	last = t;
+}
+
 static void record(struct jail_state *s, const char *name, int rc, const struct ji_err *err)
 {
 	struct jail_trial *t = s->trial;
+	trace_step(name, rc);
 	if (!t || t->n_steps >= JAIL_TRIAL_MAX_STEPS)
 		return;
 	struct jail_step_result *r = &t->steps[t->n_steps++];
@@ -373,7 +394,10 @@ int jail_run(const struct options *o)
 		log_err(&err);
 		return EXIT_USAGE;
 	}
-	if (check_quick(o, &err) < 0) {
+	trace_step("plan", 0);
+	int quick = check_quick(o, &err);
+	trace_step("quick self-check", quick);
+	if (quick < 0) {
 		log_err(&err);
 		check_explain_failure(o, &err);
 		return exit_code_for(&err);
@@ -391,7 +415,9 @@ int jail_run(const struct options *o)
 		s.proxy = &proxy;
 	}
 
-	if (build(&s, 0, &err) < 0) {
+	int built = build(&s, 0, &err);
+	trace_step("agent started", built);
+	if (built < 0) {
 		int code = exit_code_for(&err);
 		teardown(&s, 1);
 		log_err(&err);

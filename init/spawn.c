@@ -117,57 +117,108 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-pid_t spawn_command_prepared(char *const argv[], spawn_prepare_fn prepare, void *ctx, struct ji_err *err)
+static void fail_setup(struct ji_err *err, int errnum, const char *what, const char *cmd)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		ji_fail(err, "fork", errno, "pipe for '%s'", argv[0]);
-		if (err != NULL)
-			err->exit_code = EXIT_SETUP;
+	ji_fail(err, "fork", errnum, "%s '%s'", what, cmd);
+	if (err != NULL)
+		err->exit_code = EXIT_SETUP;
+}
+
+static void close_pair(int fds[2])
+{
+	(void)close(fds[0]);
+	(void)close(fds[1]);
+}
+
+/* In the child: setup, prepare, wait for the gate, exec; any failure goes
+ * back through report_fd. Never returns. */
+static __attribute__((noreturn)) void gated_child(char *const argv[], spawn_prepare_fn prepare, void *ctx,
+						   int gate_fd, int report_fd)
+{
+	struct ji_err child_err = { 0 };
+	struct child_failure f;
+	char go;
+	ssize_t n;
+
+	child_setup(1);
+	if (prepare(ctx, &child_err) == 0) {
+		do
+			n = read(gate_fd, &go, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(EXIT_SETUP); /* the parent gave up: nothing to run */
+		int e = spawn_exec(argv);
+		ji_fail(&child_err, "exec", e, "cannot execute '%s'", argv[0]);
+		child_err.exit_code = exec_errno_exit_code(e);
+	}
+	memset(&f, 0, sizeof f);
+	f.errnum = child_err.errnum;
+	f.exit_code = child_err.exit_code ? child_err.exit_code : EXIT_SETUP;
+	snprintf(f.step, sizeof f.step, "%s", child_err.step ? child_err.step : "prepare");
+	snprintf(f.detail, sizeof f.detail, "%s", child_err.detail);
+	write_all(report_fd, &f, sizeof f);
+	_exit(f.exit_code);
+}
+
+int spawn_gated_start(struct spawn_gate *g, char *const argv[], spawn_prepare_fn prepare, void *ctx,
+		      struct ji_err *err)
+{
+	int gate[2], report[2];
+	g->pid = -1;
+	g->argv0 = argv[0];
+	if (pipe2(gate, O_CLOEXEC) != 0) {
+		fail_setup(err, errno, "pipe for", argv[0]);
+		return -1;
+	}
+	if (pipe2(report, O_CLOEXEC) != 0) {
+		int e = errno;
+		close_pair(gate);
+		fail_setup(err, e, "pipe for", argv[0]);
 		return -1;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
-		(void)close(fds[0]);
-		(void)close(fds[1]);
-		ji_fail(err, "fork", e, "cannot start '%s'", argv[0]);
-		if (err != NULL)
-			err->exit_code = EXIT_SETUP;
+		close_pair(gate);
+		close_pair(report);
+		fail_setup(err, e, "cannot start", argv[0]);
 		return -1;
 	}
 	if (pid == 0) {
-		struct ji_err child_err = { 0 };
-		struct child_failure f;
-		(void)close(fds[0]);
-		child_setup(1);
-		if (prepare(ctx, &child_err) == 0) {
-			int e = spawn_exec(argv);
-			ji_fail(&child_err, "exec", e, "cannot execute '%s'", argv[0]);
-			child_err.exit_code = exec_errno_exit_code(e);
-		}
-		memset(&f, 0, sizeof f);
-		f.errnum = child_err.errnum;
-		f.exit_code = child_err.exit_code ? child_err.exit_code : EXIT_SETUP;
-		snprintf(f.step, sizeof f.step, "%s", child_err.step ? child_err.step : "prepare");
-		snprintf(f.detail, sizeof f.detail, "%s", child_err.detail);
-		write_all(fds[1], &f, sizeof f);
-		_exit(f.exit_code);
+		(void)close(gate[1]);
+		(void)close(report[0]);
+		gated_child(argv, prepare, ctx, gate[0], report[1]);
 	}
-	(void)close(fds[1]);
+	(void)close(gate[0]);
+	(void)close(report[1]);
 	(void)setpgid(pid, pid); /* against the race with a group signal */
+	g->pid = pid;
+	g->gate_fd = gate[1];
+	g->report_fd = report[0];
+	return 0;
+}
+
+pid_t spawn_gated_open(struct spawn_gate *g, struct ji_err *err)
+{
 	struct child_failure f;
 	ssize_t n;
+	char go = 1;
+
 	do
-		n = read(fds[0], &f, sizeof f);
+		n = write(g->gate_fd, &go, 1);
 	while (n < 0 && errno == EINTR);
-	(void)close(fds[0]);
+	(void)close(g->gate_fd);
+	/* A failed write means the child is gone: its report says why. */
+	do
+		n = read(g->report_fd, &f, sizeof f);
+	while (n < 0 && errno == EINTR);
+	(void)close(g->report_fd);
 	if (n == 0)
-		return pid; /* the pipe closed on exec */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		return g->pid; /* the report pipe closed on exec */
+	while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof f) {
-		ji_fail(err, "exec", EPROTO, "'%s' failed before exec", argv[0]);
+		ji_fail(err, "exec", EPROTO, "'%s' failed before exec", g->argv0);
 		if (err != NULL)
 			err->exit_code = EXIT_SETUP;
 		return -1;

@@ -33,11 +33,22 @@ pid_t spawn_command(char *const argv[], struct ji_err *err);
  * such as the proxy, so that Ctrl-C and Ctrl-Z keep going to the agent. */
 pid_t spawn_background(char *const argv[], struct ji_err *err);
 
-/* As spawn_command, with fork instead of vfork, and prepare(ctx, err) run in
- * the child after the setup and before exec (privilege drop, seccomp: work
- * that allocates, which a vfork child must not do). A failing prepare or
- * exec travels to the parent as its error value (step, errno, detail). */
+/* For a child that must do more before exec than a vfork child may (the
+ * agent's privilege drop and seccomp filter allocate): fork, and in the
+ * child the setup, then prepare(ctx, err), then wait for the go, then exec;
+ * so the fork and the prepare run ahead while the caller waits for its own
+ * go. spawn_gated_open lets it exec and returns its pid once it has, or -1
+ * with the child's error value (step, errno, detail: a failing prepare or
+ * exec). A child whose gate closes unopened exits. */
 typedef int (*spawn_prepare_fn)(void *ctx, struct ji_err *err);
-pid_t spawn_command_prepared(char *const argv[], spawn_prepare_fn prepare, void *ctx, struct ji_err *err);
+struct spawn_gate {
+	pid_t pid;
+	int gate_fd;
+	int report_fd;
+	const char *argv0;
+};
+int spawn_gated_start(struct spawn_gate *g, char *const argv[], spawn_prepare_fn prepare, void *ctx,
+		      struct ji_err *err);
+pid_t spawn_gated_open(struct spawn_gate *g, struct ji_err *err);
 
 #endif
