@@ -143,6 +143,8 @@ static int listening(const char *table, uint32_t addr_be, uint16_t port, int v6)
 	int fd = open(table, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
+	char want[9];
+	snprintf(want, sizeof want, "%08X", (unsigned)addr_be);
 	int found = 0;
 	size_t have = 0;
 	for (;;) {
@@ -160,14 +162,13 @@ static int listening(const char *table, uint32_t addr_be, uint16_t port, int v6)
 			unsigned lport, state;
 			if (tcp_table_line(line, local, sizeof local, &lport, &state) == 0 &&
 			    state == 0x0A /* TCP_LISTEN */ && lport == port) {
-				char want[9];
-				snprintf(want, sizeof want, "%08X", (unsigned)addr_be);
 				size_t len = strlen(local);
 				int any = strspn(local, "0") == len;
 				/* v4, or v4-mapped in a v6 table: the last 8 digits */
-				int exact = len >= 8 && strcasecmp(local + len - 8, want) == 0 &&
-					    (!v6 || strncasecmp(local + len - 16, "0000FFFF", 8) == 0);
-				found = (any || exact) ? 1 : (found ? found : 2);
+				int exact = v6 ? len >= 16 && strncasecmp(local + len - 16, "0000FFFF", 8) == 0
+					       : len >= 8;
+				exact = exact && strcasecmp(local + len - 8, want) == 0;
+				found = (any || exact) ? 1 : 2;
 				if (found == 1)
 					break;
 			}
