@@ -294,35 +294,6 @@ static int nl_send(struct nl_sock *s, const struct nl_buf *b, const char *step, 
 	return 0;
 }
 
-/* One datagram from the kernel into buf. Returns its length, 0 when
- * `nowait` and nothing is queued, -1 with err. */
-static ssize_t nl_recv(struct nl_sock *s, void *buf, size_t cap, int nowait, const char *step,
-		       struct ji_err *err)
-{
-	for (;;) {
-		struct sockaddr_nl from;
-		struct iovec iov = { .iov_base = buf, .iov_len = cap };
-		struct msghdr m = {
-			.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1
-		};
-		ssize_t n = recvmsg(s->fd, &m, nowait ? MSG_DONTWAIT : 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && nowait && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return ji_fail(err, step, ETIMEDOUT, "no netlink answer within %d s", NL_RECV_TIMEOUT_S);
-		if (n < 0)
-			return ji_fail(err, step, errno, "receive from netlink");
-		if (m.msg_flags & MSG_TRUNC)
-			return ji_fail(err, step, EMSGSIZE, "netlink reply larger than %zu bytes", cap);
-		if (m.msg_namelen != sizeof(from) || from.nl_pid != 0)
-			continue; /* not from the kernel */
-		return n;
-	}
-}
-
 /* Walk a datagram: calls fn for every message, after checking its length.
  * fn returns 0 to go on, 1 to stop, -1 for an error. */
 typedef int (*nl_walk_fn)(const struct nlmsghdr *h, void *ctx);
@@ -348,6 +319,41 @@ static int nl_walk(const unsigned char *p, size_t len, nl_walk_fn fn, void *ctx,
 		len -= step_len;
 	}
 	return 0;
+}
+
+/* Read one datagram from the kernel and walk its messages with fn. Returns
+ * 1 when a datagram was read, 0 when `nowait` and nothing is queued, -1
+ * with err (a receive error, or a malformed reply or fn's error). */
+static int nl_recv_walk(struct nl_sock *s, int nowait, nl_walk_fn fn, void *ctx, const char *step,
+			struct ji_err *err)
+{
+	union {
+		unsigned char bytes[NL_RECV_SIZE];
+		struct nlmsghdr align;
+	} rx;
+
+	for (;;) {
+		struct sockaddr_nl from;
+		struct iovec iov = { .iov_base = rx.bytes, .iov_len = sizeof(rx.bytes) };
+		struct msghdr m = {
+			.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1
+		};
+		ssize_t n = recvmsg(s->fd, &m, nowait ? MSG_DONTWAIT : 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && nowait && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return ji_fail(err, step, ETIMEDOUT, "no netlink answer within %d s", NL_RECV_TIMEOUT_S);
+		if (n < 0)
+			return ji_fail(err, step, errno, "receive from netlink");
+		if (m.msg_flags & MSG_TRUNC)
+			return ji_fail(err, step, EMSGSIZE, "netlink reply larger than %zu bytes", sizeof(rx.bytes));
+		if (m.msg_namelen != sizeof(from) || from.nl_pid != 0)
+			continue; /* not from the kernel */
+		return nl_walk(rx.bytes, (size_t)n, fn, ctx, step, err) < 0 ? -1 : 1;
+	}
 }
 
 /* The error code of an NLMSG_ERROR (positive errno, 0 for an ack), or -1
@@ -387,11 +393,20 @@ static int nl_error_of(const struct nlmsghdr *h, char *text, size_t textlen)
 	return -e->error;
 }
 
+/* Close the open message and refuse a buffer that overflowed: nothing of
+ * it is sent. */
+static int nl_buf_ready(struct nl_buf *b, const char *step, struct ji_err *err)
+{
+	nl_msg_end(b);
+	if (b->overflow)
+		return ji_fail(err, step, EMSGSIZE, "netlink request does not fit its %zu-byte buffer", b->cap);
+	return 0;
+}
+
 /* ---- nl_transact -------------------------------------------------------- */
 
 struct nl_tx {
 	struct nl_sock *s;
-	const struct nl_buf *b;
 	uint32_t first_seq;
 	size_t count;
 	uint16_t types[NL_MAX_MSGS];
@@ -440,20 +455,15 @@ static int nl_tx_reply(const struct nlmsghdr *h, void *ctx)
 int nl_transact(struct nl_sock *s, struct nl_buf *b, const char *step, struct ji_err *err)
 {
 	struct nl_tx t;
-	union {
-		unsigned char bytes[NL_RECV_SIZE];
-		struct nlmsghdr align;
-	} rx;
 	size_t off = 0;
+	int r;
 
-	nl_msg_end(b);
-	if (b->overflow)
-		return ji_fail(err, step, EMSGSIZE, "netlink request does not fit its %zu-byte buffer", b->cap);
+	if (nl_buf_ready(b, step, err) < 0)
+		return -1;
 	if (b->len == 0)
 		return ji_fail(err, step, EINVAL, "empty netlink request");
 	memset(&t, 0, sizeof(t));
 	t.s = s;
-	t.b = b;
 	t.step = step;
 	t.err = err;
 	/* Index the buffer's messages; their sequence numbers are consecutive
@@ -482,18 +492,10 @@ int nl_transact(struct nl_sock *s, struct nl_buf *b, const char *step, struct ji
 	/* Wait for every acked message's answer; then take, without waiting,
 	 * whatever else the kernel queued for this buffer (errors on messages
 	 * that asked for no ack, e.g. a batch's commit failing). */
-	for (;;) {
-		int nowait = t.outstanding == 0 || t.stop_waiting;
-		ssize_t n = nl_recv(s, rx.bytes, sizeof(rx.bytes), nowait, step, err);
-
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		if (nl_walk(rx.bytes, (size_t)n, nl_tx_reply, &t, step, err) < 0)
-			return -1;
-	}
-	if (t.errnum != 0)
+	do
+		r = nl_recv_walk(s, t.outstanding == 0 || t.stop_waiting, nl_tx_reply, &t, step, err);
+	while (r > 0);
+	if (r < 0 || t.errnum != 0)
 		return -1;
 	if (t.outstanding != 0)
 		return ji_fail(err, step, EPROTO, "the kernel answered %zu of %zu netlink messages",
@@ -567,15 +569,10 @@ int nl_request(struct nl_sock *s, struct nl_buf *b, nl_msg_cb cb, void *ctx, con
 	       struct ji_err *err)
 {
 	struct nl_rq q = { .s = s, .cb = cb, .ctx = ctx, .step = step, .err = err };
-	union {
-		unsigned char bytes[NL_RECV_SIZE];
-		struct nlmsghdr align;
-	} rx;
 	struct nlmsghdr *h;
 
-	nl_msg_end(b);
-	if (b->overflow)
-		return ji_fail(err, step, EMSGSIZE, "netlink request does not fit its %zu-byte buffer", b->cap);
+	if (nl_buf_ready(b, step, err) < 0)
+		return -1;
 	h = (struct nlmsghdr *)b->data;
 	if (b->len < NLMSG_HDRLEN || h->nlmsg_len < NLMSG_HDRLEN || NLMSG_ALIGN(h->nlmsg_len) != b->len)
 		return ji_fail(err, step, EINVAL, "nl_request sends exactly one message");
@@ -587,13 +584,8 @@ int nl_request(struct nl_sock *s, struct nl_buf *b, nl_msg_cb cb, void *ctx, con
 		return -1;
 	/* Even after cb stops us, read to the end so no reply is left queued
 	 * for the next request on this socket. */
-	while (!q.done) {
-		ssize_t n = nl_recv(s, rx.bytes, sizeof(rx.bytes), 0, step, err);
-
-		if (n < 0)
+	while (!q.done)
+		if (nl_recv_walk(s, 0, nl_rq_reply, &q, step, err) < 0)
 			return -1;
-		if (nl_walk(rx.bytes, (size_t)n, nl_rq_reply, &q, step, err) < 0)
-			return -1;
-	}
 	return q.failed ? -1 : 0;
 }
