@@ -171,10 +171,8 @@ static int create_veth(struct jail_state *s, struct ji_err *err)
 static int check_subnet_free(struct jail_state *s, struct ji_err *err)
 {
 	const struct jail_plan *p = s->p;
-	uint32_t mask = p->prefix >= 32 ? 0xffffffffu : ~((1u << (32 - p->prefix)) - 1);
-	uint32_t net = p->outer_addr & mask;
 	struct rtnl_addr4 f;
-	int rc = rtnl_addr4_overlap(&s->rtnl, net, p->prefix, &f, err);
+	int rc = rtnl_addr4_overlap(&s->rtnl, p->subnet, p->prefix, &f, err);
 	if (rc <= 0)
 		return rc;
 	char name[IF_NAMESIZE] = "?";
@@ -184,7 +182,7 @@ static int check_subnet_free(struct jail_state *s, struct ji_err *err)
 	 * or, for a trial, the running jail's. create_veth replaces the first. */
 	if (strcmp(name, JAIL_HOST_IF) == 0)
 		return 0;
-	struct in_addr a = { .s_addr = htonl(f.addr) }, n = { .s_addr = htonl(net) };
+	struct in_addr a = { .s_addr = htonl(f.addr) }, n = { .s_addr = htonl(p->subnet) };
 	char have[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &a, have, sizeof have);
 	inet_ntop(AF_INET, &n, want, sizeof want);
@@ -403,15 +401,15 @@ int jail_run(const struct options *o)
 		return exit_code_for(&err);
 	}
 	init_state(&s, &plan);
-	if (o->proxy_cmd) {
+	if (plan.proxy_cmd) {
 		memset(&proxy, 0, sizeof proxy);
-		if (proxy_init(&proxy, o->proxy_cmd, plan.outer_addr, plan.proxy_port, &err) < 0) {
+		if (proxy_init(&proxy, plan.proxy_cmd, plan.outer_addr, plan.proxy_port, &err) < 0) {
 			log_err(&err);
 			return EXIT_USAGE;
 		}
-		proxy.drop_user = o->proxy_user_set;
-		proxy.uid = o->proxy_uid;
-		proxy.gid = o->proxy_gid;
+		proxy.drop_user = plan.proxy_drop_user;
+		proxy.uid = plan.proxy_uid;
+		proxy.gid = plan.proxy_gid;
 		s.proxy = &proxy;
 	}
 
@@ -429,10 +427,10 @@ int jail_run(const struct options *o)
 	}
 	/* The agent's ids are said at every start when they were not chosen
 	 * (so nobody wonders why files are not writable), else with -v. */
-	log_msg(o->agent_user_set ? LOG_INFO : LOG_WARN,
+	log_msg(plan.agent_ids_chosen ? LOG_INFO : LOG_WARN,
 		"jail ready: net=%s, agent uid %u gid %u%s%s%s",
 		plan.link ? (plan.transparent ? "transparent" : "proxy") : "none", (unsigned)plan.agent_uid,
-		(unsigned)plan.agent_gid, o->agent_user_set ? "" : " (the default; --user UID[:GID] to choose)",
+		(unsigned)plan.agent_gid, plan.agent_ids_chosen ? "" : " (the default; --user UID[:GID] to choose)",
 		(s.ns_flags & CLONE_NEWPID) ? ", PID namespace" : ", no PID namespace",
 		plan.seccomp ? "" : ", seccomp OFF");
 	if (plan.agent_uid == 0)
@@ -440,9 +438,9 @@ int jail_run(const struct options *o)
 				  "the jail, but may change the jail's own network settings where /proc/sys is writable");
 
 	struct supervise_config cfg = {
-		.kill_group = o->kill_group,
-		.warn_reaped = o->warn_reaped,
-		.grace_ms = o->grace_ms,
+		.kill_group = plan.kill_group,
+		.warn_reaped = plan.warn_reaped,
+		.grace_ms = plan.grace_ms,
 		.on_reap = s.proxy ? proxy_on_reap : NULL,
 		.ctx = s.proxy,
 		/* The agent goes first, then the proxy (its pid changes on restart). */
@@ -450,8 +448,7 @@ int jail_run(const struct options *o)
 		.n_stop_last = s.proxy ? 1 : 0,
 	};
 	int forced = 0;
-	pid_t inner = s.inner;
-	int status = supervise_run(&cfg, inner, &forced);
+	int status = supervise_run(&cfg, s.inner, &forced);
 	/* The supervisor has reaped everything, the proxy included. */
 	s.inner = 0;
 	if (s.proxy)

@@ -15,9 +15,9 @@ int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *
 	strcpy(p->jail_if, JAIL_PEER_IF);
 	strcpy(p->table, NFT_JAIL_TABLE);
 	p->prefix = o->subnet_prefix ? o->subnet_prefix : DEFAULT_SUBNET_PREFIX;
-	uint32_t net = o->subnet_prefix ? o->subnet : DEFAULT_SUBNET;
+	p->subnet = o->subnet_prefix ? o->subnet : DEFAULT_SUBNET;
 	/* /31 (RFC 3021) uses both addresses; /30 skips the network address. */
-	p->outer_addr = p->prefix == 31 ? net : net + 1;
+	p->outer_addr = p->prefix == 31 ? p->subnet : p->subnet + 1;
 	p->jail_addr = p->outer_addr + 1;
 	p->proxy_port = o->proxy_port;
 	p->dns_port = o->dns_port;
@@ -26,6 +26,11 @@ int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *
 	p->hostname = o->hostname;
 	p->agent_uid = o->agent_user_set ? o->agent_uid : DEFAULT_AGENT_ID;
 	p->agent_gid = o->agent_user_set ? o->agent_gid : DEFAULT_AGENT_ID;
+	p->agent_ids_chosen = o->agent_user_set;
+	p->proxy_cmd = o->proxy_cmd;
+	p->proxy_drop_user = o->proxy_user_set;
+	p->proxy_uid = o->proxy_uid;
+	p->proxy_gid = o->proxy_gid;
 	p->seccomp = o->seccomp;
 	p->command = o->command;
 	p->kill_group = o->kill_group;

@@ -20,6 +20,7 @@ struct jail_plan {
 	char host_if[IF_NAMESIZE];
 	char jail_if[IF_NAMESIZE];
 	char table[32];         /* nf_tables table name */
+	uint32_t subnet;        /* the link's network address, host byte order */
 	uint32_t outer_addr;    /* host byte order */
 	uint32_t jail_addr;
 	int prefix;
@@ -30,9 +31,15 @@ struct jail_plan {
 	const char *hostname;   /* NULL: keep */
 	uid_t agent_uid;
 	gid_t agent_gid;
+	int agent_ids_chosen;   /* --user given (else the default is said at start) */
+	/* the proxy (--proxy), started in the container netns */
+	const char *proxy_cmd;  /* NULL: none started */
+	int proxy_drop_user;
+	uid_t proxy_uid;
+	gid_t proxy_gid;
 	int seccomp;
 	char **command;
-	/* supervision of the agent inside the jail (PID namespace) */
+	/* supervision, at both levels */
 	int kill_group;
 	int warn_reaped;
 	int grace_ms;
