@@ -8,15 +8,12 @@
 #include <signal.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
-#include <linux/netlink.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -184,31 +181,17 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 	f->unpriv_userns_clone = (int)read_long("/proc/sys/kernel/unprivileged_userns_clone");
 	f->apparmor_restrict_userns = (int)read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
 
-	if (full || needs_net_admin(o)) {
-		int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-		if (s < 0) {
-			f->netfilter_errno = errno;
-		} else {
-			f->netfilter_errno = 0;
-			close(s);
-		}
-	}
+	if (full || needs_net_admin(o))
+		f->netfilter_errno = runtime_netfilter_errno();
+	struct runtime_facts rf;
 	if (!full) {
 		/* gVisor costs one uname to recognise, and nothing fixes it. */
-		struct runtime_facts rf;
-		memset(&rf, 0, sizeof rf);
-		struct utsname u;
-		if (uname(&u) == 0) {
-			snprintf(rf.kernel_release, sizeof rf.kernel_release, "%s", u.release);
-			snprintf(rf.kernel_version, sizeof rf.kernel_version, "%s", u.version);
-			rf.netfilter_errno = f->netfilter_errno;
-			strcpy(rf.uid_map, "0 0 4294967295");
-			struct runtime_info ri;
-			runtime_classify(&rf, &ri);
-			if (ri.engine == RT_GVISOR) {
-				f->rt = ri;
-				f->have_runtime = 1;
-			}
+		runtime_gather_kernel(&rf, f->netfilter_errno);
+		struct runtime_info ri;
+		runtime_classify(&rf, &ri);
+		if (ri.engine == RT_GVISOR) {
+			f->rt = ri;
+			f->have_runtime = 1;
 		}
 		return;
 	}
@@ -232,8 +215,7 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 		f->landlock_abi = (int)abi;
 	}
 
-	struct runtime_facts rf;
-	runtime_gather(&rf);
+	runtime_gather(&rf, f->netfilter_errno);
 	runtime_classify(&rf, &f->rt);
 	f->have_runtime = 1;
 

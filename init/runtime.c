@@ -80,9 +80,29 @@ void runtime_root_fstype(const char *mi, char *out, size_t cap)
 	}
 }
 
-void runtime_gather(struct runtime_facts *f)
+int runtime_netfilter_errno(void)
+{
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	if (s < 0)
+		return errno;
+	close(s);
+	return 0;
+}
+
+void runtime_gather_kernel(struct runtime_facts *f, int netfilter_errno)
 {
 	memset(f, 0, sizeof *f);
+	struct utsname u;
+	if (uname(&u) == 0) {
+		snprintf(f->kernel_release, sizeof f->kernel_release, "%s", u.release);
+		snprintf(f->kernel_version, sizeof f->kernel_version, "%s", u.version);
+	}
+	f->netfilter_errno = netfilter_errno;
+}
+
+void runtime_gather(struct runtime_facts *f, int netfilter_errno)
+{
+	runtime_gather_kernel(f, netfilter_errno);
 	f->dockerenv = exists("/.dockerenv");
 	f->containerenv = exists("/run/.containerenv");
 	const char *c = getenv("container");
@@ -97,21 +117,9 @@ void runtime_gather(struct runtime_facts *f)
 		runtime_root_fstype(mi, f->root_fstype, sizeof f->root_fstype);
 	}
 	read_text_file("/proc/self/uid_map", f->uid_map, sizeof f->uid_map);
-	struct utsname u;
-	if (uname(&u) == 0) {
-		snprintf(f->kernel_release, sizeof f->kernel_release, "%s", u.release);
-		snprintf(f->kernel_version, sizeof f->kernel_version, "%s", u.version);
-	}
 	f->k8s_env = getenv("KUBERNETES_SERVICE_HOST") != NULL;
 	f->k8s_sa = exists("/var/run/secrets/kubernetes.io/serviceaccount");
 	f->ecs_env = getenv("ECS_CONTAINER_METADATA_URI_V4") != NULL || getenv("ECS_CONTAINER_METADATA_URI") != NULL;
-	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (s < 0) {
-		f->netfilter_errno = errno;
-	} else {
-		f->netfilter_errno = 0;
-		close(s);
-	}
 }
 
 __attribute__((format(printf, 2, 3))) static void evidence(struct runtime_info *r, const char *fmt, ...)

@@ -38,8 +38,16 @@ struct runtime_info {
 	char evidence[RUNTIME_MAX_EVIDENCE][112];
 };
 
-/* Reads the files and environment named above (envp may be NULL: environ). */
-void runtime_gather(struct runtime_facts *f);
+/* socket(AF_NETLINK, NETLINK_NETFILTER): 0 when it opens, else its errno
+ * (gVisor: EPROTONOSUPPORT). The caller tries it once and passes the answer
+ * to the gatherers below. */
+int runtime_netfilter_errno(void);
+/* Only what recognising gVisor needs (uname, and netfilter_errno as given,
+ * -1 when not tried); the rest is left "" / 0. Cheap enough for the quick
+ * check. */
+void runtime_gather_kernel(struct runtime_facts *f, int netfilter_errno);
+/* All of the facts above: the files, the environment, uname. */
+void runtime_gather(struct runtime_facts *f, int netfilter_errno);
 void runtime_classify(const struct runtime_facts *f, struct runtime_info *r);
 /* Pure helper: the file system type mounted at "/" in mountinfo text. */
 void runtime_root_fstype(const char *mountinfo, char *out, size_t cap);
