@@ -17,15 +17,19 @@ static int exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-/* mountinfo can be long: scan it in chunks for "sysboxfs". */
-static int file_contains(const char *path, const char *needle)
+/* One pass over /proc/self/mountinfo, which can be long: the type of the
+ * root file system from the first chunk (the mount at "/" is among the
+ * first lines), and a sysboxfs mount anywhere, scanning in chunks. */
+static void scan_mountinfo(struct runtime_facts *f)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return;
+	static const char needle[] = "sysboxfs";
+	const size_t nlen = sizeof needle - 1;
 	char buf[4096 + 64];
-	size_t keep = 0, nlen = strlen(needle);
-	int found = 0;
+	size_t keep = 0;
+	int first = 1;
 	for (;;) {
 		ssize_t n = read(fd, buf + keep, sizeof buf - 1 - keep);
 		if (n < 0 && errno == EINTR)
@@ -34,15 +38,18 @@ static int file_contains(const char *path, const char *needle)
 			break;
 		size_t len = keep + (size_t)n;
 		buf[len] = '\0';
+		if (first) {
+			runtime_root_fstype(buf, f->root_fstype, sizeof f->root_fstype);
+			first = 0;
+		}
 		if (strstr(buf, needle)) {
-			found = 1;
+			f->sysboxfs = 1;
 			break;
 		}
 		keep = len < nlen ? len : nlen - 1;
 		memmove(buf, buf + len - keep, keep);
 	}
 	close(fd);
-	return found;
 }
 
 /* The file system type of the first mount at "/" in mountinfo text: lines
@@ -110,12 +117,7 @@ void runtime_gather(struct runtime_facts *f, int netfilter_errno)
 		snprintf(f->container_env, sizeof f->container_env, "%s", c);
 	read_text_file("/proc/self/cgroup", f->self_cgroup, sizeof f->self_cgroup);
 	read_text_file("/proc/1/cgroup", f->init_cgroup, sizeof f->init_cgroup);
-	f->sysboxfs = file_contains("/proc/self/mountinfo", "sysboxfs");
-	{
-		char mi[2048];
-		read_text_file("/proc/self/mountinfo", mi, sizeof mi);
-		runtime_root_fstype(mi, f->root_fstype, sizeof f->root_fstype);
-	}
+	scan_mountinfo(f);
 	read_text_file("/proc/self/uid_map", f->uid_map, sizeof f->uid_map);
 	f->k8s_env = getenv("KUBERNETES_SERVICE_HOST") != NULL;
 	f->k8s_sa = exists("/var/run/secrets/kubernetes.io/serviceaccount");
