@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -356,9 +357,10 @@ static int nl_recv_walk(struct nl_sock *s, int nowait, nl_walk_fn fn, void *ctx,
 	}
 }
 
-/* The error code of an NLMSG_ERROR (positive errno, 0 for an ack), or -1
- * when the message is too short to hold one. The kernel's extended-ack text,
- * when present, goes to text (always NUL-terminated). */
+/* The error code of an NLMSG_ERROR: 0 for an ack, else a positive errno
+ * (EPROTO when the message is too short to hold one, or holds no errno). The
+ * kernel's extended-ack text, when present, goes to text (always
+ * NUL-terminated). */
 static int nl_error_of(const struct nlmsghdr *h, char *text, size_t textlen)
 {
 	const struct nlmsgerr *e;
@@ -366,8 +368,10 @@ static int nl_error_of(const struct nlmsghdr *h, char *text, size_t textlen)
 	size_t off;
 
 	text[0] = '\0';
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-		return -1;
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+		snprintf(text, textlen, "short netlink error message");
+		return EPROTO;
+	}
 	e = NLMSG_DATA(h);
 	if ((h->nlmsg_flags & NLM_F_ACK_TLVS) && e->error != 0) {
 		off = NLMSG_LENGTH(sizeof(*e));
@@ -432,8 +436,6 @@ static int nl_tx_reply(const struct nlmsghdr *h, void *ctx)
 	if (h->nlmsg_type != NLMSG_ERROR)
 		return 0; /* an echo or notification: nl_transact does not read those */
 	e = nl_error_of(h, text, sizeof(text));
-	if (e < 0)
-		return ji_fail(t->err, t->step, EPROTO, "short netlink error message");
 	if (e != 0 && t->errnum == 0) {
 		t->errnum = e;
 		if (t->count == 1)
@@ -527,8 +529,6 @@ static int nl_rq_reply(const struct nlmsghdr *h, void *ctx)
 		int e = nl_error_of(h, text, sizeof(text));
 
 		q->done = 1;
-		if (e < 0 && !q->failed)
-			return ji_fail(q->err, q->step, EPROTO, "short netlink error message");
 		if (e != 0 && !q->failed) {
 			q->failed = 1;
 			ji_fail(q->err, q->step, e, "%s", text[0] ? text : "refused by the kernel");
