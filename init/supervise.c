@@ -340,31 +340,41 @@ static int is_ours(const struct sv *s, const struct proc_ent *v, size_t n, pid_t
 	return 0;
 }
 
-/* Send sig to everything the init is responsible for; with skip_stop_last,
- * not to stop_last processes or what they started. Returns how many were
- * signalled (as PID 1 without exceptions: 1 when any). */
-static int signal_ours(struct sv *s, int sig, int skip_stop_last)
+/* Send sig (followed by SIGCONT with and_cont, so stopped ones see it) to
+ * everything the init is responsible for, in one pass over /proc; with
+ * skip_stop_last, not to stop_last processes or what they started. Returns
+ * how many were signalled (as PID 1 without exceptions: 1 when any). */
+static int signal_ours(struct sv *s, int sig, int and_cont, int skip_stop_last)
 {
 	struct proc_ent *v;
 	size_t n, i;
 	int count = 0;
 
-	if (s->self == 1 && (!skip_stop_last || s->cfg->n_stop_last == 0))
-		return kill(-1, sig) == 0 ? 1 : 0;
+	if (s->self == 1 && (!skip_stop_last || s->cfg->n_stop_last == 0)) {
+		count = kill(-1, sig) == 0 ? 1 : 0;
+		if (and_cont)
+			(void)kill(-1, SIGCONT);
+		return count;
+	}
 	if (proc_scan(&v, &n) != 0) {
 		/* No /proc: the main child is all we can name. */
 		if (!s->warned_proc)
 			log_msg(LOG_WARN, "cannot list this PID namespace's processes in /proc (%s): "
 				"signalling the main child only", ji_errno_name(errno));
 		s->warned_proc = 1;
-		if (!s->main_done && kill(s->main_pid, sig) == 0)
-			return 1;
-		return 0;
+		if (s->main_done || kill(s->main_pid, sig) != 0)
+			return 0;
+		if (and_cont)
+			(void)kill(s->main_pid, SIGCONT);
+		return 1;
 	}
-	for (i = 0; i < n; i++)
-		if (v[i].pid != s->self && is_ours(s, v, n, v[i].pid, skip_stop_last) &&
-		    kill(v[i].pid, sig) == 0)
-			count++;
+	for (i = 0; i < n; i++) {
+		if (v[i].pid == s->self || !is_ours(s, v, n, v[i].pid, skip_stop_last) || kill(v[i].pid, sig) != 0)
+			continue;
+		if (and_cont)
+			(void)kill(v[i].pid, SIGCONT);
+		count++;
+	}
 	free(v);
 	return count;
 }
@@ -378,8 +388,6 @@ static int others_gone(struct sv *s)
 
 	if (s->no_children)
 		return 1;
-	if (s->cfg->n_stop_last == 0)
-		return 0;
 	if (proc_scan(&v, &n) != 0)
 		return s->main_done; /* cannot tell: the main child is all we know */
 	for (i = 0; i < n && !left; i++)
@@ -395,19 +403,18 @@ static int all_gone(struct sv *s)
 }
 
 /* SIGTERM (and SIGCONT, so stopped ones see it), then wait up to the grace
- * period for done(); SIGKILL what is left, until done(). */
+ * period for done(); SIGKILL what is left, until done(). done() is asked
+ * once per wake-up (others_gone scans /proc). */
 static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *))
 {
 	long long deadline = now_ms() + s->cfg->grace_ms;
 	int idle_rounds = 0;
+	int gone = done(s);
 
-	if (done(s))
-		return 0;
-	if (s->cfg->grace_ms > 0 && !s->escalate) {
+	if (!gone && s->cfg->grace_ms > 0 && !s->escalate) {
 		/* Nobody reached is not an error: done() decides what is left. */
-		(void)signal_ours(s, SIGTERM, skip_stop_last);
-		(void)signal_ours(s, SIGCONT, skip_stop_last);
-		while (!done(s) && !s->escalate) {
+		(void)signal_ours(s, SIGTERM, 1, skip_stop_last);
+		while (!(gone = done(s)) && !s->escalate) {
 			long long left = deadline - now_ms();
 
 			if (left <= 0)
@@ -415,16 +422,15 @@ static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *)
 			if (handle_signals(s, left > INT32_MAX ? INT32_MAX : (int)left) != 0)
 				return -1;
 		}
-		if (done(s))
-			return 0;
-		log_msg(LOG_INFO, "grace period over: killing what is left");
+		if (!gone)
+			log_msg(LOG_INFO, "grace period over: killing what is left");
 	}
 	/* Repeated: what was forked between a scan and the kill is caught by
 	 * the next round. The 100 ms poll only paces these rounds. Without a
 	 * usable /proc a subreaper may have children it cannot name; after
 	 * 5 s of rounds that reached nobody it leaves them rather than hang. */
-	while (!done(s)) {
-		if (signal_ours(s, SIGKILL, skip_stop_last) > 0)
+	while (!gone) {
+		if (signal_ours(s, SIGKILL, 0, skip_stop_last) > 0)
 			idle_rounds = 0;
 		else if (++idle_rounds > 50) {
 			log_msg(LOG_WARN, "leaving processes it cannot name (no /proc of this PID namespace)");
@@ -432,6 +438,7 @@ static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *)
 		}
 		if (handle_signals(s, 100) != 0)
 			return -1;
+		gone = done(s);
 	}
 	return 0;
 }
