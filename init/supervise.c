@@ -408,7 +408,7 @@ static int all_gone(struct sv *s)
 static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *))
 {
 	long long deadline = now_ms() + s->cfg->grace_ms;
-	int idle_rounds = 0;
+	long long give_up = 0; /* when rounds that reach nobody stop */
 	int gone = done(s);
 
 	if (!gone && s->cfg->grace_ms > 0 && !s->escalate) {
@@ -428,11 +428,12 @@ static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *)
 	/* Repeated: what was forked between a scan and the kill is caught by
 	 * the next round. The 100 ms poll only paces these rounds. Without a
 	 * usable /proc a subreaper may have children it cannot name; after
-	 * 5 s of rounds that reached nobody it leaves them rather than hang. */
+	 * 5 s of rounds that reached nobody it leaves them rather than hang
+	 * (5 s on the clock: a signal ends a round's poll early). */
 	while (!gone) {
-		if (signal_ours(s, SIGKILL, 0, skip_stop_last) > 0)
-			idle_rounds = 0;
-		else if (++idle_rounds > 50) {
+		if (signal_ours(s, SIGKILL, 0, skip_stop_last) > 0 || give_up == 0) {
+			give_up = now_ms() + 5000;
+		} else if (now_ms() >= give_up) {
 			log_msg(LOG_WARN, "leaving processes it cannot name (no /proc of this PID namespace)");
 			return 0;
 		}
