@@ -242,8 +242,8 @@ int nl_open(struct nl_sock *s, int protocol, struct ji_err *err)
 	socklen_t salen = sizeof(sa);
 	struct timeval tv = { .tv_sec = NL_RECV_TIMEOUT_S };
 	int one = 1;
+	const char *what;
 
-	s->fd = -1;
 	s->portid = 0;
 	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
 	if (s->fd < 0)
@@ -251,14 +251,19 @@ int nl_open(struct nl_sock *s, int protocol, struct ji_err *err)
 	/* Extended acks (the kernel's own words on what it refused) and capped
 	 * acks (no echo of our request in each ack) are both optional: a kernel
 	 * without them still answers with the errno. */
+	what = "NETLINK_EXT_ACK";
 	if (setsockopt(s->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)) < 0 && errno != ENOPROTOOPT)
 		goto fail;
+	what = "NETLINK_CAP_ACK";
 	if (setsockopt(s->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 && errno != ENOPROTOOPT)
 		goto fail;
+	what = "SO_RCVTIMEO";
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
 		goto fail;
+	what = "bind";
 	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;
+	what = "getsockname";
 	if (getsockname(s->fd, (struct sockaddr *)&sa, &salen) < 0)
 		goto fail;
 	if (salen != sizeof(sa) || sa.nl_family != AF_NETLINK) {
@@ -270,7 +275,7 @@ int nl_open(struct nl_sock *s, int protocol, struct ji_err *err)
 fail:;
 	int e = errno;
 	nl_close(s);
-	return ji_fail(err, "open netlink socket", e, "set up protocol %d socket", protocol);
+	return ji_fail(err, "open netlink socket", e, "set up protocol %d socket: %s", protocol, what);
 }
 
 void nl_close(struct nl_sock *s)
