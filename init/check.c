@@ -83,9 +83,14 @@ static int needs_net_admin(const struct options *o)
 	return o->net == NET_PROXY || o->net == NET_TRANSPARENT;
 }
 
-static int probe_refused_raw(const struct check_facts *f, enum probe_id id)
+static int probe_refused(const struct check_facts *f, enum probe_id id)
 {
 	return f->probes_known && f->probes[id].verdict == PROBE_REFUSED;
+}
+
+static int probe_allowed(const struct check_facts *f, enum probe_id id)
+{
+	return f->probes_known && f->probes[id].verdict == PROBE_ALLOWED;
 }
 
 /* jail_trial in a throwaway child writing into shared memory, so that a
@@ -202,25 +207,22 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 		f->seccomp_filters = status_field(status, "\nSeccomp_filters:");
 		f->no_new_privs = status_field(status, "\nNoNewPrivs:");
 	}
-	if (read_text_file("/proc/self/attr/current", f->lsm_label, sizeof f->lsm_label) >= 0)
-		f->lsm_label[strcspn(f->lsm_label, "\n")] = '\0';
-	else
-		f->lsm_label[0] = '\0';
+	/* "" when unreadable */
+	read_text_file("/proc/self/attr/current", f->lsm_label, sizeof f->lsm_label);
+	f->lsm_label[strcspn(f->lsm_label, "\n")] = '\0';
 
 	long abi = syscall(__NR_landlock_create_ruleset, NULL, 0UL, (unsigned long)LANDLOCK_CREATE_RULESET_VERSION);
-	if (abi < 0) {
-		f->landlock_abi = -1;
+	if (abi < 0)
 		f->landlock_errno = errno;
-	} else {
+	else
 		f->landlock_abi = (int)abi;
-	}
 
 	runtime_gather(&rf, f->netfilter_errno);
 	runtime_classify(&rf, &f->rt);
 	f->have_runtime = 1;
 
 	if (o->net != NET_HOST && full != CHECK_GATHER_NO_TRIAL) {
-		if (probe_refused_raw(f, PROBE_CLONE_MIN))
+		if (probe_refused(f, PROBE_CLONE_MIN))
 			f->trial_state = TRIAL_SKIPPED; /* it would stop at clone (or be killed there) */
 		else
 			run_trial(o, f);
@@ -241,22 +243,20 @@ const char *check_net_name(enum net_mode m)
 	return "?";
 }
 
-__attribute__((format(printf, 6, 7))) static struct check_item *add(struct check_report *r, const char *name, int ok,
-								      int required, int errnum, const char *fmt, ...)
+__attribute__((format(printf, 6, 7))) static void add(struct check_report *r, const char *name, int ok, int required,
+						       int errnum, const char *fmt, ...)
 {
 	if (r->n_items >= CHECK_MAX_ITEMS)
-		return &r->items[CHECK_MAX_ITEMS - 1];
+		return;
 	struct check_item *it = &r->items[r->n_items++];
 	snprintf(it->name, sizeof it->name, "%s", name);
 	it->ok = ok;
 	it->required = required;
 	it->errnum = errnum;
-	char *detail = it->detail;
 	va_list ap;
 	va_start(ap, fmt);
-	(void)vsnprintf(detail, sizeof it->detail, fmt, ap);
+	(void)vsnprintf(it->detail, sizeof it->detail, fmt, ap);
 	va_end(ap);
-	return it;
 }
 
 static struct check_fix *fix(struct check_report *r, const char *runtime, const char *kind)
@@ -280,16 +280,6 @@ static const char *const probe_item_name[PROBE_COUNT] = {
 	[PROBE_MOUNT] = "filter:mount",
 	[PROBE_SETHOSTNAME] = "filter:sethostname",
 };
-
-static int probe_refused(const struct check_facts *f, enum probe_id id)
-{
-	return f->probes_known && f->probes[id].verdict == PROBE_REFUSED;
-}
-
-static int probe_allowed(const struct check_facts *f, enum probe_id id)
-{
-	return f->probes_known && f->probes[id].verdict == PROBE_ALLOWED;
-}
 
 static void add_probe(struct check_report *r, const struct check_facts *f, enum probe_id id, int required,
 		      const char *use)
@@ -401,8 +391,7 @@ static void docker_like(struct check_report *r, const struct problems *p, const 
 	}
 }
 
-static void make_fixes(const struct options *o, const struct check_facts *f, struct check_report *r,
-		       const struct problems *p)
+static void make_fixes(const struct check_facts *f, struct check_report *r, const struct problems *p)
 {
 	const struct runtime_info *rt = &f->rt;
 	struct check_fix *x;
@@ -458,11 +447,7 @@ static void make_fixes(const struct options *o, const struct check_facts *f, str
 						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
 			if (n < sizeof x->text)
 				snprintf(x->text + n, sizeof x->text - n,
-					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: " CHECK_PROFILE_OCI_NAME "\n");
-			x->text[strcspn(x->text, "\0")] = '\0';
-			size_t len = strlen(x->text);
-			if (len && x->text[len - 1] == '\n')
-				x->text[len - 1] = '\0';
+					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: " CHECK_PROFILE_OCI_NAME);
 			snprintf(x->note, sizeof x->note,
 				 "copy docker/seccomp/%s to /var/lib/kubelet/seccomp/ on every node (the OCI form: "
 				 "containerd ignores Docker's includes/excludes)", CHECK_PROFILE_OCI_NAME);
@@ -539,7 +524,6 @@ other:
 		snprintf(x->text, sizeof x->text, "no known fix: a step failed for a reason the checks do not explain");
 		snprintf(x->note, sizeof x->note, "see the failed step above; please report it with `jailinit check --json`");
 	}
-	(void)o;
 }
 
 void check_evaluate(const struct options *o, const struct check_facts *f, struct check_report *r)
@@ -780,7 +764,7 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 	else
 		r->ready = ns_ok && (!need_na || na_ok) && !p.hostname && !trial_failed;
 	if (!r->ready)
-		make_fixes(o, f, r, &p);
+		make_fixes(f, r, &p);
 }
 
 const struct check_item *check_first_failure(const struct check_report *r)
