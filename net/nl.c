@@ -224,6 +224,17 @@ int nl_attr_parse(const void *data, size_t len, const struct nlattr **tb, uint16
 	return 0;
 }
 
+int nl_msg_parse(const struct nlmsghdr *h, size_t extra, const struct nlattr **tb, uint16_t maxtype)
+{
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(extra));
+
+	if (h->nlmsg_len < off) {
+		errno = EPROTO;
+		return -1;
+	}
+	return nl_attr_parse((const unsigned char *)h + off, h->nlmsg_len - off, tb, maxtype);
+}
+
 const void *nl_attr_data(const struct nlattr *a)
 {
 	return (const unsigned char *)a + NLA_HDRLEN;

@@ -45,6 +45,10 @@ void nl_msg_end(struct nl_buf *b);
  * [data, data+len), after checking each one's length; unknown types are
  * skipped. Returns 0 or -1 (EINVAL) on a malformed attribute. */
 int nl_attr_parse(const void *data, size_t len, const struct nlattr **tb, uint16_t maxtype);
+/* The same over the attributes of message h that follow its family header
+ * of `extra` bytes (ifinfomsg, ifaddrmsg, ...). -1 with EPROTO when the
+ * message is too short to hold that header. */
+int nl_msg_parse(const struct nlmsghdr *h, size_t extra, const struct nlattr **tb, uint16_t maxtype);
 const void *nl_attr_data(const struct nlattr *a);
 size_t nl_attr_len(const struct nlattr *a);
 

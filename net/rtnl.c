@@ -65,14 +65,9 @@ static int link_reply_cb(const struct nlmsghdr *h, void *ctx)
 
 	if (h->nlmsg_type != RTM_NEWLINK)
 		return 0;
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi))) {
-		errno = EPROTO;
+	if (nl_msg_parse(h, sizeof(*ifi), tb, IFLA_IFNAME) < 0)
 		return -1;
-	}
 	ifi = NLMSG_DATA(h);
-	if (nl_attr_parse((const unsigned char *)ifi + NLMSG_ALIGN(sizeof(*ifi)),
-			  h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*ifi))), tb, IFLA_IFNAME) < 0)
-		return -1;
 	if (tb[IFLA_IFNAME] == NULL)
 		return 0;
 	n = nl_attr_len(tb[IFLA_IFNAME]);
@@ -274,22 +269,17 @@ static int addr_overlap_cb(const struct nlmsghdr *h, void *ctx)
 {
 	struct overlap_scan *sc = ctx;
 	const struct ifaddrmsg *ifa;
-	const struct nlattr *tb[IFA_LOCAL + 1];
+	const struct nlattr *tb[IFA_LOCAL + 1], *a;
 	uint32_t be, addr, mask;
 
 	if (h->nlmsg_type != RTM_NEWADDR || sc->hit)
 		return 0;
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa))) {
-		errno = EPROTO;
+	if (nl_msg_parse(h, sizeof(*ifa), tb, IFA_LOCAL) < 0)
 		return -1;
-	}
 	ifa = NLMSG_DATA(h);
 	if (ifa->ifa_family != AF_INET)
 		return 0;
-	if (nl_attr_parse((const unsigned char *)ifa + NLMSG_ALIGN(sizeof(*ifa)),
-			  h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*ifa))), tb, IFA_LOCAL) < 0)
-		return -1;
-	const struct nlattr *a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (a == NULL || nl_attr_len(a) != sizeof(be))
 		return 0;
 	memcpy(&be, nl_attr_data(a), sizeof(be));
