@@ -39,54 +39,54 @@ static const struct long_opt long_opts[] = {
 	{ "--json", O_JSON, 0 },
 };
 
-/* Decimal digits only (no sign, no spaces, no 0x): what a user typed. */
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+/* The first n characters of s as decimal digits only (no sign, no spaces,
+ * no 0x): what a user typed. */
+static int parse_digits(const char *s, size_t n, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
+	size_t i;
 
-	if (s == NULL || *s == '\0')
+	if (n == 0)
 		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		if (v > (max - (unsigned long)(*s - '0')) / 10)
+		if (v > (max - (unsigned long)(s[i] - '0')) / 10)
 			return -1;
-		v = v * 10 + (unsigned long)(*s - '0');
+		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
 	*out = v;
 	return 0;
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	return s == NULL ? -1 : parse_digits(s, strlen(s), max, out);
 }
 
 /* "SECONDS" with an optional fraction, to milliseconds (digits past the
  * third decimal are dropped). No floating point: exact and locale-free. */
 static int parse_seconds_ms(const char *s, int *ms)
 {
-	unsigned long sec = 0, frac = 0;
 	const char *dot = strchr(s, '.');
-	char whole[16];
 	size_t n = dot != NULL ? (size_t)(dot - s) : strlen(s);
-	int digits = 0;
+	unsigned long sec = 0, frac = 0;
+	size_t fn, k;
 
-	if (n >= sizeof(whole) || (n == 0 && dot == NULL))
+	if (n > 0 && parse_digits(s, n, (unsigned long)(INT_MAX / 1000 - 1), &sec) != 0)
 		return -1;
-	memcpy(whole, s, n);
-	whole[n] = '\0';
-	if (n > 0 && parse_ulong(whole, (unsigned long)(INT_MAX / 1000 - 1), &sec) != 0)
-		return -1;
-	if (dot != NULL) {
-		const char *p = dot + 1;
-
-		if (*p == '\0' && n == 0)
+	if (dot == NULL) {
+		if (n == 0)
 			return -1;
-		for (; *p != '\0'; p++) {
-			if (*p < '0' || *p > '9')
-				return -1;
-			if (digits < 3) {
-				frac = frac * 10 + (unsigned long)(*p - '0');
-				digits++;
-			}
-		}
-		for (; digits < 3; digits++)
+	} else {
+		fn = strlen(dot + 1);
+		if (fn == 0 && n == 0)
+			return -1; /* "." */
+		/* Every digit is checked; the first three count. */
+		if (fn > 0 && (strspn(dot + 1, "0123456789") != fn ||
+			       parse_digits(dot + 1, fn < 3 ? fn : 3, 999, &frac) != 0))
+			return -1;
+		for (k = fn; k < 3; k++)
 			frac *= 10;
 	}
 	*ms = (int)(sec * 1000 + frac);
@@ -98,15 +98,9 @@ static int parse_seconds_ms(const char *s, int *ms)
 static int parse_ids(const char *s, uid_t *uid, gid_t *gid)
 {
 	const char *colon = strchr(s, ':');
-	char u[16];
 	unsigned long uv, gv;
-	size_t n = colon != NULL ? (size_t)(colon - s) : strlen(s);
 
-	if (n == 0 || n >= sizeof(u))
-		return -1;
-	memcpy(u, s, n);
-	u[n] = '\0';
-	if (parse_ulong(u, 4294967294UL, &uv) != 0)
+	if (parse_digits(s, colon != NULL ? (size_t)(colon - s) : strlen(s), 4294967294UL, &uv) != 0)
 		return -1;
 	gv = uv;
 	if (colon != NULL && parse_ulong(colon + 1, 4294967294UL, &gv) != 0)
@@ -132,7 +126,6 @@ static int parse_subnet(const char *s, uint32_t *net, int *prefix, struct ji_err
 	uint32_t addr = 0;
 	unsigned long part, pfx;
 	const char *p = s;
-	char tmp[4];
 	int i;
 
 	for (i = 0; i < 4; i++) {
@@ -140,9 +133,7 @@ static int parse_subnet(const char *s, uint32_t *net, int *prefix, struct ji_err
 
 		if (n == 0 || n > 3 || p[n] != (i < 3 ? '.' : '/'))
 			return ji_fail(err, name, 0, "'%s' is not A.B.C.D/30 or A.B.C.D/31", s);
-		memcpy(tmp, p, n);
-		tmp[n] = '\0';
-		if (parse_ulong(tmp, 255, &part) != 0)
+		if (parse_digits(p, n, 255, &part) != 0)
 			return ji_fail(err, name, 0, "'%s' is not A.B.C.D/30 or A.B.C.D/31", s);
 		addr = addr << 8 | (uint32_t)part;
 		p += n + 1;
