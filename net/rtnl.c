@@ -36,6 +36,13 @@ static int check_ifname(const char *name, const char *step, struct ji_err *err)
 	return 0;
 }
 
+static int check_ifindex(int ifindex, const char *step, struct ji_err *err)
+{
+	if (ifindex <= 0)
+		return ji_fail(err, step, EINVAL, "ifindex %d", ifindex);
+	return 0;
+}
+
 static void put_ifinfomsg(struct nl_buf *b, int ifindex, unsigned flags, unsigned change)
 {
 	struct ifinfomsg *ifi = nl_put_extra(b, sizeof(*ifi));
@@ -151,23 +158,25 @@ int rtnl_veth_create(struct nl_sock *s, const char *name, const char *peer_name,
 
 int rtnl_link_delete(struct nl_sock *s, int ifindex, struct ji_err *err)
 {
+	static const char step[] = "delete link";
 	struct rtnl_req r;
 
-	if (ifindex <= 0)
-		return ji_fail(err, "delete link", EINVAL, "ifindex %d", ifindex);
+	if (check_ifindex(ifindex, step, err) < 0)
+		return -1;
 	rtnl_req_init(&r);
 	nl_msg_start(&r.b, RTM_DELLINK, NLM_F_ACK);
 	put_ifinfomsg(&r.b, ifindex, 0, 0);
-	return nl_transact(s, &r.b, "delete link", err);
+	return nl_transact(s, &r.b, step, err);
 }
 
 int rtnl_link_ipv6_addrgen_off(struct nl_sock *s, int ifindex, struct ji_err *err)
 {
+	static const char step[] = "turn off IPv6 address generation";
 	struct rtnl_req r;
 	size_t spec, inet6;
 
-	if (ifindex <= 0)
-		return ji_fail(err, "turn off IPv6 address generation", EINVAL, "ifindex %d", ifindex);
+	if (check_ifindex(ifindex, step, err) < 0)
+		return -1;
 	rtnl_req_init(&r);
 	nl_msg_start(&r.b, RTM_NEWLINK, NLM_F_ACK);
 	put_ifinfomsg(&r.b, ifindex, 0, 0);
@@ -176,7 +185,7 @@ int rtnl_link_ipv6_addrgen_off(struct nl_sock *s, int ifindex, struct ji_err *er
 	nl_put_u8(&r.b, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
 	nl_nest_end(&r.b, inet6);
 	nl_nest_end(&r.b, spec);
-	if (nl_transact(s, &r.b, "turn off IPv6 address generation", err) == 0)
+	if (nl_transact(s, &r.b, step, err) == 0)
 		return 0;
 	/* The link has no IPv6 at all (a kernel without IPv6): there is no
 	 * link-local to prevent, which is the point. */
@@ -187,22 +196,18 @@ int rtnl_link_ipv6_addrgen_off(struct nl_sock *s, int ifindex, struct ji_err *er
 
 int rtnl_link_up(struct nl_sock *s, int ifindex, struct ji_err *err)
 {
+	static const char step[] = "bring link up";
 	struct rtnl_req r;
 
-	if (ifindex <= 0)
-		return ji_fail(err, "bring link up", EINVAL, "ifindex %d", ifindex);
+	if (check_ifindex(ifindex, step, err) < 0)
+		return -1;
 	rtnl_req_init(&r);
 	nl_msg_start(&r.b, RTM_NEWLINK, NLM_F_ACK);
 	put_ifinfomsg(&r.b, ifindex, IFF_UP, IFF_UP);
-	return nl_transact(s, &r.b, "bring link up", err);
+	return nl_transact(s, &r.b, step, err);
 }
 
 /* ---- addresses and routes ----------------------------------------------- */
-
-static void put_in4(struct nl_buf *b, uint16_t type, uint32_t host_order)
-{
-	nl_put_be32(b, type, host_order);
-}
 
 int rtnl_addr_add4(struct nl_sock *s, int ifindex, uint32_t addr, int prefix, struct ji_err *err)
 {
@@ -221,8 +226,8 @@ int rtnl_addr_add4(struct nl_sock *s, int ifindex, uint32_t addr, int prefix, st
 		ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 		ifa->ifa_index = (unsigned)ifindex;
 	}
-	put_in4(&r.b, IFA_LOCAL, addr);
-	put_in4(&r.b, IFA_ADDRESS, addr);
+	nl_put_be32(&r.b, IFA_LOCAL, addr);
+	nl_put_be32(&r.b, IFA_ADDRESS, addr);
 	return nl_transact(s, &r.b, step, err);
 }
 
@@ -232,8 +237,8 @@ int rtnl_route_default4(struct nl_sock *s, int ifindex, uint32_t gateway, struct
 	struct rtnl_req r;
 	struct rtmsg *rtm;
 
-	if (ifindex <= 0)
-		return ji_fail(err, step, EINVAL, "ifindex %d", ifindex);
+	if (check_ifindex(ifindex, step, err) < 0)
+		return -1;
 	rtnl_req_init(&r);
 	nl_msg_start(&r.b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
 	rtm = nl_put_extra(&r.b, sizeof(*rtm));
@@ -245,7 +250,7 @@ int rtnl_route_default4(struct nl_sock *s, int ifindex, uint32_t gateway, struct
 		rtm->rtm_scope = RT_SCOPE_UNIVERSE;
 		rtm->rtm_type = RTN_UNICAST;
 	}
-	put_in4(&r.b, RTA_GATEWAY, gateway);
+	nl_put_be32(&r.b, RTA_GATEWAY, gateway);
 	nl_put_u32(&r.b, RTA_OIF, (uint32_t)ifindex);
 	return nl_transact(s, &r.b, step, err);
 }
