@@ -136,18 +136,23 @@ static int reap_all(struct sv *s)
 
 static void forward(struct sv *s, int sig)
 {
+	pid_t target = s->cfg->kill_group ? -s->main_pid : s->main_pid;
+	int rc;
+
 	if (s->main_done)
 		return;
-	if (s->cfg->kill_group) {
-		/* The child may have left its group (setsid); then the child. */
-		if (kill(-s->main_pid, sig) == 0 || errno != ESRCH)
-			return;
+	rc = kill(target, sig);
+	/* -g, but the child has left its group (setsid): the child alone. */
+	if (rc != 0 && errno == ESRCH && target < 0) {
+		target = s->main_pid;
+		rc = kill(target, sig);
 	}
-	if (kill(s->main_pid, sig) != 0)
-		log_msg(LOG_DEBUG, "forwarding signal %d to pid=%d failed (%s)", sig, (int)s->main_pid,
-			ji_errno_name(errno));
+	if (rc != 0)
+		log_msg(LOG_DEBUG, "forwarding signal %d to %s=%d failed (%s)", sig,
+			target < 0 ? "pgid" : "pid", (int)s->main_pid, ji_errno_name(errno));
 	else
-		log_msg(LOG_TRACE, "forwarded signal %d to pid=%d", sig, (int)s->main_pid);
+		log_msg(LOG_TRACE, "forwarded signal %d to %s=%d", sig, target < 0 ? "pgid" : "pid",
+			(int)s->main_pid);
 }
 
 static long long now_ms(void)
