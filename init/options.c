@@ -411,7 +411,7 @@ static int resolve_net(struct options *o, struct ji_err *err)
 		return ji_fail(err, "--proxy", 0, "needs --proxy-port PORT (the port the proxy listens on)");
 	if (o->proxy_user_set && o->proxy_cmd == NULL)
 		return ji_fail(err, "--proxy-user", 0, "needs --proxy (it is the user the proxy runs as)");
-	if (o->net == NET_NONE && explicit_none) {
+	if (explicit_none) {
 		if (o->proxy_port != 0)
 			return ji_fail(err, "--net", 0, "none has no link to a proxy: drop --proxy-port or use --net proxy");
 		if (o->dns_port != 0)
