@@ -104,7 +104,7 @@ static int run_unjailed(const struct options *o)
 		.grace_ms = o->grace_ms,
 	};
 	struct ji_err err;
-	int status, forced, code;
+	int status, code;
 	pid_t pid;
 
 	log_msg(LOG_WARN, "--net host: the command runs WITHOUT a network jail (explicit opt-out)");
@@ -117,7 +117,7 @@ static int run_unjailed(const struct options *o)
 		return err.exit_code != 0 ? err.exit_code : EXIT_SETUP;
 	}
 	log_msg(LOG_INFO, "started '%s' as pid=%d", o->command[0], (int)pid);
-	status = supervise_run(&cfg, pid, &forced);
+	status = supervise_run(&cfg, pid, NULL); /* no on_reap: nothing forces */
 	if (status < 0) {
 		ji_fail(&err, "supervise", errno, "the supervision loop failed");
 		log_err(&err);
