@@ -66,17 +66,12 @@ static void nft_msg_start(struct nl_buf *b, uint16_t type, uint16_t flags, uint8
 	g->res_id = htons(res_id);
 }
 
-/* A batch is framed by BEGIN/END markers addressed to the nf_tables
- * subsystem; the kernel applies everything between them or nothing. */
-static void batch_begin(struct nl_buf *b)
+/* A batch is framed by BEGIN/END markers (NFNL_MSG_BATCH_BEGIN/_END)
+ * addressed to the nf_tables subsystem; the kernel applies everything
+ * between them or nothing. */
+static void batch_marker(struct nl_buf *b, uint16_t type)
 {
-	nft_msg_start(b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
-	nl_msg_end(b);
-}
-
-static void batch_end(struct nl_buf *b)
-{
-	nft_msg_start(b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	nft_msg_start(b, type, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	nl_msg_end(b);
 }
 
@@ -285,11 +280,21 @@ static void rule_redirect_dns(struct nl_buf *b, const struct nft_jail_rules *r, 
 	rule_end(b, x);
 }
 
+/* iifname|oifname L drop */
+static void rule_drop_link(struct nl_buf *b, const struct nft_jail_rules *r, const char *chain, uint32_t key)
+{
+	size_t x = rule_start(b, r->table, chain);
+
+	match_ifname(b, key, r->link_name);
+	verdict(b, NF_DROP);
+	rule_end(b, x);
+}
+
 void nft_jail_build(struct nl_buf *b, const struct nft_jail_rules *r, int replace)
 {
 	size_t x;
 
-	batch_begin(b);
+	batch_marker(b, NFNL_MSG_BATCH_BEGIN);
 	if (replace)
 		table_del(b, r->table);
 	table_add(b, r->table, r->owned);
@@ -309,21 +314,12 @@ void nft_jail_build(struct nl_buf *b, const struct nft_jail_rules *r, int replac
 	verdict(b, NF_DROP);
 	rule_end(b, x);
 	/* everything else from the jail, ICMP included */
-	x = rule_start(b, r->table, "input");
-	match_ifname(b, NFT_META_IIFNAME, r->link_name);
-	verdict(b, NF_DROP);
-	rule_end(b, x);
+	rule_drop_link(b, r, "input", NFT_META_IIFNAME);
 
 	/* the jail's link is never a path to anywhere else */
 	chain_add(b, r->table, "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER);
-	x = rule_start(b, r->table, "forward");
-	match_ifname(b, NFT_META_IIFNAME, r->link_name);
-	verdict(b, NF_DROP);
-	rule_end(b, x);
-	x = rule_start(b, r->table, "forward");
-	match_ifname(b, NFT_META_OIFNAME, r->link_name);
-	verdict(b, NF_DROP);
-	rule_end(b, x);
+	rule_drop_link(b, r, "forward", NFT_META_IIFNAME);
+	rule_drop_link(b, r, "forward", NFT_META_OIFNAME);
 
 	if (r->dns_port || r->transparent) {
 		chain_add(b, r->table, "prerouting", "nat", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST);
@@ -339,7 +335,7 @@ void nft_jail_build(struct nl_buf *b, const struct nft_jail_rules *r, int replac
 			rule_end(b, x);
 		}
 	}
-	batch_end(b);
+	batch_marker(b, NFNL_MSG_BATCH_END);
 }
 
 static int check_table_name(const char *table, const char *step, struct ji_err *err)
@@ -406,9 +402,9 @@ int nft_jail_delete(struct nl_sock *s, const char *table, struct ji_err *err)
 	if (check_table_name(table, step, err) < 0)
 		return -1;
 	nft_req_init(&q);
-	batch_begin(&q.b);
+	batch_marker(&q.b, NFNL_MSG_BATCH_BEGIN);
 	table_del(&q.b, table);
-	batch_end(&q.b);
+	batch_marker(&q.b, NFNL_MSG_BATCH_END);
 	memset(&e, 0, sizeof(e));
 	if (nl_transact(s, &q.b, step, &e) == 0 || e.errnum == ENOENT)
 		return 0;
