@@ -391,6 +391,105 @@ static void docker_like(struct check_report *r, const struct problems *p, const 
 	}
 }
 
+/* The capabilities to add, as a quoted list for the Kubernetes and ECS
+ * fixes: "NET_ADMIN", "SETUID", "SETGID". */
+static const char *added_caps(const struct problems *p)
+{
+	if (p->want_net_admin && p->setid)
+		return "\"NET_ADMIN\", \"SETUID\", \"SETGID\"";
+	if (p->want_net_admin)
+		return "\"NET_ADMIN\"";
+	return p->setid ? "\"SETUID\", \"SETGID\"" : "";
+}
+
+/* What is missing (capabilities, the profile), in the terms of the
+ * orchestrator if there is one, else of the engine. */
+static void runtime_fixes(struct check_report *r, const struct runtime_info *rt, const struct problems *p)
+{
+	struct check_fix *x;
+	switch (rt->orchestrator) {
+	case RT_ORCH_KUBERNETES:
+		if ((x = fix(r, "kubernetes", "least-privilege"))) {
+			size_t n = (size_t)snprintf(x->text, sizeof x->text, "securityContext:\n");
+			if (p->want_net_admin || p->setid)
+				n += (size_t)snprintf(x->text + n, sizeof x->text - n, "  capabilities:\n    add: [%s]\n",
+						      added_caps(p));
+			if (n < sizeof x->text)
+				snprintf(x->text + n, sizeof x->text - n,
+					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: " CHECK_PROFILE_OCI_NAME);
+			snprintf(x->note, sizeof x->note,
+				 "copy docker/seccomp/%s to /var/lib/kubelet/seccomp/ on every node (the OCI form: "
+				 "containerd ignores Docker's includes/excludes)", CHECK_PROFILE_OCI_NAME);
+		}
+		if ((x = fix(r, "kubernetes", "testing-only"))) {
+			snprintf(x->text, sizeof x->text,
+				 "securityContext:\n  capabilities:\n    add: [\"NET_ADMIN\", \"SYS_ADMIN\"]");
+			snprintf(x->note, sizeof x->note, "testing only: CAP_SYS_ADMIN grants far more than the jail needs");
+		}
+		return;
+	case RT_ORCH_ECS:
+		/* The task definition can add the capability; it cannot name a
+		 * seccomp profile (dockerSecurityOptions takes no seccomp=), so
+		 * the profile goes to the Docker daemon of the EC2 instances. */
+		if ((p->want_net_admin || p->setid) && (x = fix(r, "ecs", "least-privilege"))) {
+			snprintf(x->text, sizeof x->text, "\"linuxParameters\": {\"capabilities\": {\"add\": [%s]}}",
+				 added_caps(p));
+			snprintf(x->note, sizeof x->note,
+				 "container definition field, EC2 launch type (Fargate cannot add NET_ADMIN)");
+		}
+		if (p->clone && (x = fix(r, "ecs", "least-privilege"))) {
+			snprintf(x->text, sizeof x->text,
+				 "{\"seccomp-profile\": \"/etc/docker/jailinit-least-privilege.json\"}");
+			snprintf(x->note, sizeof x->note,
+				 "/etc/docker/daemon.json on the container instances (ECS passes no seccomp profile per "
+				 "task); copy %s there, then restart docker", CHECK_PROFILE_LEAST);
+		}
+		return;
+	case RT_ORCH_NONE:
+		break;
+	}
+
+	switch (rt->engine) {
+	case RT_PODMAN:
+		docker_like(r, p, "podman", "podman", 0);
+		break;
+	case RT_CONTAINERD:
+		docker_like(r, p, "nerdctl", "containerd", 1);
+		break;
+	case RT_CONTAINER:
+		if ((x = fix(r, "oci", "least-privilege"))) {
+			/* Unknown engine: the OCI bundle's own terms first. */
+			size_t n = (size_t)snprintf(x->text, sizeof x->text, "config.json:");
+			if ((p->want_net_admin || p->setid) && n < sizeof x->text)
+				n += (size_t)snprintf(x->text + n, sizeof x->text - n,
+						      " add %s%s to process.capabilities.bounding, .permitted and .effective;",
+						      p->want_net_admin ? "\"CAP_NET_ADMIN\"" : "",
+						      p->setid ? " \"CAP_SETUID\", \"CAP_SETGID\"" : "");
+			if (n < sizeof x->text)
+				snprintf(x->text + n, sizeof x->text - n,
+					 " linux.seccomp: %s in OCI form (converted as Docker does)", CHECK_PROFILE_LEAST);
+			snprintf(x->note, sizeof x->note, "for a runc/crun bundle; or, with Docker, the next fix");
+		}
+		docker_like(r, p, "docker", "docker", 1);
+		break;
+	case RT_SYSBOX:
+	case RT_DOCKER:
+	case RT_LXC:
+	case RT_GVISOR:
+		docker_like(r, p, "docker", "docker", 1);
+		break;
+	case RT_NONE:
+		if ((x = fix(r, "host", "host"))) {
+			snprintf(x->text, sizeof x->text, "run jailinit as root, outside any seccomp filter, "
+							  "with CAP_NET_ADMIN, CAP_SETUID and CAP_SETGID in its bounding set");
+			snprintf(x->note, sizeof x->note,
+				 "e.g. not under setpriv --bounding-set=-net_admin, capsh --drop, or a "
+				 "systemd SystemCallFilter/CapabilityBoundingSet without them");
+		}
+		break;
+	}
+}
+
 static void make_fixes(const struct check_facts *f, struct check_report *r, const struct problems *p)
 {
 	const struct runtime_info *rt = &f->rt;
@@ -432,94 +531,8 @@ static void make_fixes(const struct check_facts *f, struct check_report *r, cons
 			 "Docker's profiles (and jailinit's) allow sethostname only with CAP_SYS_ADMIN; "
 			 "the jail keeps the container's host name");
 	}
-	int need_runtime_fix = p->clone || p->net_admin || p->setid || p->netfilter;
-	if (!need_runtime_fix)
-		goto other;
-
-	switch (rt->orchestrator) {
-	case RT_ORCH_KUBERNETES: {
-		if ((x = fix(r, "kubernetes", "least-privilege"))) {
-			size_t n = (size_t)snprintf(x->text, sizeof x->text, "securityContext:\n");
-			if (p->want_net_admin || p->setid)
-				n += (size_t)snprintf(x->text + n, sizeof x->text - n, "  capabilities:\n    add: [%s%s%s]\n",
-						      p->want_net_admin ? "\"NET_ADMIN\"" : "",
-						      p->want_net_admin && p->setid ? ", " : "",
-						      p->setid ? "\"SETUID\", \"SETGID\"" : "");
-			if (n < sizeof x->text)
-				snprintf(x->text + n, sizeof x->text - n,
-					 "  seccompProfile:\n    type: Localhost\n    localhostProfile: " CHECK_PROFILE_OCI_NAME);
-			snprintf(x->note, sizeof x->note,
-				 "copy docker/seccomp/%s to /var/lib/kubelet/seccomp/ on every node (the OCI form: "
-				 "containerd ignores Docker's includes/excludes)", CHECK_PROFILE_OCI_NAME);
-		}
-		if ((x = fix(r, "kubernetes", "testing-only"))) {
-			snprintf(x->text, sizeof x->text,
-				 "securityContext:\n  capabilities:\n    add: [\"NET_ADMIN\", \"SYS_ADMIN\"]");
-			snprintf(x->note, sizeof x->note, "testing only: CAP_SYS_ADMIN grants far more than the jail needs");
-		}
-		break;
-	}
-	case RT_ORCH_ECS: {
-		/* The task definition can add the capability; it cannot name a
-		 * seccomp profile (dockerSecurityOptions takes no seccomp=), so
-		 * the profile goes to the Docker daemon of the EC2 instances. */
-		if ((p->want_net_admin || p->setid) && (x = fix(r, "ecs", "least-privilege"))) {
-			snprintf(x->text, sizeof x->text, "\"linuxParameters\": {\"capabilities\": {\"add\": [%s%s%s]}}",
-				 p->want_net_admin ? "\"NET_ADMIN\"" : "", p->want_net_admin && p->setid ? ", " : "",
-				 p->setid ? "\"SETUID\", \"SETGID\"" : "");
-			snprintf(x->note, sizeof x->note,
-				 "container definition field, EC2 launch type (Fargate cannot add NET_ADMIN)");
-		}
-		if (p->clone && (x = fix(r, "ecs", "least-privilege"))) {
-			snprintf(x->text, sizeof x->text,
-				 "{\"seccomp-profile\": \"/etc/docker/jailinit-least-privilege.json\"}");
-			snprintf(x->note, sizeof x->note,
-				 "/etc/docker/daemon.json on the container instances (ECS passes no seccomp profile per "
-				 "task); copy %s there, then restart docker", CHECK_PROFILE_LEAST);
-		}
-		break;
-	}
-	case RT_ORCH_NONE:
-		switch (rt->engine) {
-		case RT_PODMAN:
-			docker_like(r, p, "podman", "podman", 0);
-			break;
-		case RT_CONTAINERD:
-			docker_like(r, p, "nerdctl", "containerd", 1);
-			break;
-		case RT_SYSBOX:
-		case RT_DOCKER:
-		case RT_CONTAINER:
-		case RT_LXC:
-		case RT_GVISOR:
-			if (rt->engine == RT_CONTAINER && (x = fix(r, "oci", "least-privilege"))) {
-				/* Unknown engine: the OCI bundle's own terms first. */
-				size_t n = (size_t)snprintf(x->text, sizeof x->text, "config.json:");
-				if ((p->want_net_admin || p->setid) && n < sizeof x->text)
-					n += (size_t)snprintf(x->text + n, sizeof x->text - n,
-							      " add %s%s to process.capabilities.bounding, .permitted and .effective;",
-							      p->want_net_admin ? "\"CAP_NET_ADMIN\"" : "",
-							      p->setid ? " \"CAP_SETUID\", \"CAP_SETGID\"" : "");
-				if (n < sizeof x->text)
-					snprintf(x->text + n, sizeof x->text - n,
-						 " linux.seccomp: %s in OCI form (converted as Docker does)", CHECK_PROFILE_LEAST);
-				snprintf(x->note, sizeof x->note, "for a runc/crun bundle; or, with Docker, the next fix");
-			}
-			docker_like(r, p, "docker", "docker", 1);
-			break;
-		case RT_NONE:
-			if ((x = fix(r, "host", "host"))) {
-				snprintf(x->text, sizeof x->text, "run jailinit as root, outside any seccomp filter, "
-								  "with CAP_NET_ADMIN, CAP_SETUID and CAP_SETGID in its bounding set");
-				snprintf(x->note, sizeof x->note,
-					 "e.g. not under setpriv --bounding-set=-net_admin, capsh --drop, or a "
-					 "systemd SystemCallFilter/CapabilityBoundingSet without them");
-			}
-			break;
-		}
-		break;
-	}
-other:
+	if (p->clone || p->net_admin || p->setid || p->netfilter)
+		runtime_fixes(r, rt, p);
 	if (p->other && (x = fix(r, runtime_name(rt), "none-known"))) {
 		snprintf(x->text, sizeof x->text, "no known fix: a step failed for a reason the checks do not explain");
 		snprintf(x->note, sizeof x->note, "see the failed step above; please report it with `jailinit check --json`");
