@@ -79,22 +79,28 @@ static void put_json_str(struct buf *b, const char *s)
 	put_raw(b, "\"", 1);
 }
 
-static void emit(struct buf *b)
+int log_write_all(int fd, const char *s, size_t len)
 {
 	size_t off = 0;
 
-	b->data[b->len++] = '\n';
-	/* stderr may be closed or a full pipe: there is nowhere to report
-	 * that, so a failed write only ends the attempt. */
-	while (off < b->len) {
-		ssize_t n = write(STDERR_FILENO, b->data + off, b->len - off);
+	while (off < len) {
+		ssize_t n = write(fd, s + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
+			return -1;
 		off += (size_t)n;
 	}
+	return 0;
+}
+
+static void emit(struct buf *b)
+{
+	b->data[b->len++] = '\n';
+	/* stderr may be closed or a full pipe: there is nowhere to report
+	 * that, so a failed write only ends the attempt. */
+	(void)log_write_all(STDERR_FILENO, b->data, b->len);
 }
 
 static void start(struct buf *b, enum log_level level)

@@ -4,6 +4,8 @@
 #ifndef JAILINIT_LOG_H
 #define JAILINIT_LOG_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
@@ -16,5 +18,9 @@ int log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report an error value: step, errno (name and text) and detail. */
 void log_err(const struct ji_err *e);
+/* write(2) all of s to fd, EINTR retried: the loop behind every message,
+ * and behind main's --help and --version on stdout. 0, or -1 when the fd
+ * is closed or broken. */
+int log_write_all(int fd, const char *s, size_t len);
 
 #endif

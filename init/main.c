@@ -81,18 +81,8 @@ static const char license_text[] =
 
 static int print_stdout(const char *s)
 {
-	size_t len = strlen(s), off = 0;
-
-	while (off < len) {
-		ssize_t n = write(STDOUT_FILENO, s + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 1; /* stdout closed: --help | head is not our error to log */
-		off += (size_t)n;
-	}
-	return 0;
+	/* stdout closed: --help | head is not our error to log */
+	return log_write_all(STDOUT_FILENO, s, strlen(s)) == 0 ? 0 : 1;
 }
 
 /* --net host: the plain supervisor, no jail. */
