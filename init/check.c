@@ -173,6 +173,8 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 			      : CAPS_BIT(CAP_NET_ADMIN) | CAPS_BIT(CAP_SETUID) | CAPS_BIT(CAP_SETGID) |
 					CAPS_BIT(CAP_SYS_ADMIN);
 	f->caps_known = caps_read(&f->caps, which, &e) == 0;
+	if (!f->caps_known)
+		f->caps_errno = e.errnum;
 
 	int sys_admin = f->caps_known && (f->caps.effective & CAPS_BIT(CAP_SYS_ADMIN));
 	unsigned mask = probe_mask(o, full);
@@ -599,7 +601,7 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 		if (jail && (!has_setuid || !has_setgid))
 			p.setid = 1;
 	} else {
-		add(r, "capabilities", -1, 0, 0, "could not be read");
+		add(r, "capabilities", -1, 0, f->caps_errno, "could not be read");
 		has_na = has_setuid = has_setgid = 1; /* unknown: the real steps decide */
 	}
 

@@ -22,6 +22,7 @@ enum trial_state {
 
 struct check_facts {
 	int caps_known;
+	int caps_errno;      /* why they could not be read */
 	struct caps_sets caps;
 	int seccomp_mode;    /* /proc/self/status Seccomp: 0, 1 strict, 2 filter; -1 unknown */
 	int seccomp_filters; /* Seccomp_filters; -1 unknown */
