@@ -128,9 +128,11 @@ static void run_trial(const struct options *o, struct check_facts *f)
 		_exit(rc == 0 ? 0 : 1);
 	}
 	int status = 0;
+	int wait_errno = 0;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			status = 0;
+			wait_errno = errno;
 			break;
 		}
 	}
@@ -151,6 +153,9 @@ static void run_trial(const struct options *o, struct check_facts *f)
 			snprintf(st->detail, sizeof st->detail, "the real steps were killed by signal %d%s", f->trial_signal,
 				 f->trial_signal == SIGSYS ? " (SIGSYS: the seccomp filter kills a syscall the jail needs)" : "");
 		}
+	} else if (f->trial.n_steps == 0 && wait_errno) {
+		f->trial_state = TRIAL_FAILED_TO_RUN; /* not "unavailable": the child was lost */
+		f->trial_errno = wait_errno;
 	} else if (f->trial.n_steps == 0) {
 		f->trial_state = TRIAL_UNAVAILABLE;
 	} else {

@@ -17,7 +17,7 @@ enum trial_state {
 	TRIAL_UNAVAILABLE,   /* jail_trial reported no steps */
 	TRIAL_RAN,
 	TRIAL_SKIPPED,       /* the filter refuses the jail's clone: it would stop (or die) there */
-	TRIAL_FAILED_TO_RUN, /* no throwaway child for it (trial_errno) */
+	TRIAL_FAILED_TO_RUN, /* no throwaway child for it, or it was lost (trial_errno) */
 };
 
 struct check_facts {
