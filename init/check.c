@@ -238,6 +238,12 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 
 /* ---- evaluating --------------------------------------------------------- */
 
+/* /proc/self/status's Seccomp: 0, 1, 2 (mode >= 0). */
+static const char *seccomp_mode_name(int mode)
+{
+	return mode == 0 ? "disabled" : mode == 1 ? "strict" : "filter";
+}
+
 const char *check_net_name(enum net_mode m)
 {
 	switch (m) {
@@ -612,8 +618,7 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 
 	/* seccomp */
 	if (f->seccomp_mode >= 0) {
-		const char *mode = f->seccomp_mode == 0 ? "disabled" : f->seccomp_mode == 1 ? "strict" : "filter";
-		add(r, "seccomp", 1, 0, 0, "mode %s, %d filter%s, NoNewPrivs %s", mode,
+		add(r, "seccomp", 1, 0, 0, "mode %s, %d filter%s, NoNewPrivs %s", seccomp_mode_name(f->seccomp_mode),
 		    f->seccomp_filters < 0 ? 0 : f->seccomp_filters, f->seccomp_filters == 1 ? "" : "s",
 		    f->no_new_privs < 0 ? "unknown" : f->no_new_privs ? "1" : "0");
 	}
@@ -885,7 +890,7 @@ void check_print_json(FILE *out, const struct options *o, const struct check_fac
 	if (f->seccomp_mode < 0)
 		fputs("null", out);
 	else
-		check_json_string(out, f->seccomp_mode == 0 ? "disabled" : f->seccomp_mode == 1 ? "strict" : "filter");
+		check_json_string(out, seccomp_mode_name(f->seccomp_mode));
 	fputs(",\"filters\":", out);
 	json_int_or_null(out, f->seccomp_filters);
 	fputs(",\"no_new_privs\":", out);
