@@ -169,6 +169,7 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 	f->seccomp_mode = f->seccomp_filters = f->no_new_privs = -1;
 	f->netfilter_errno = -1;
 	f->landlock_abi = -1;
+	f->apparmor_restrict_userns = -1;
 
 	struct ji_err e;
 	f->uid = (long)getuid();
@@ -191,7 +192,6 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 
 	f->max_userns = read_long("/proc/sys/user/max_user_namespaces");
 	f->unpriv_userns_clone = (int)read_long("/proc/sys/kernel/unprivileged_userns_clone");
-	f->apparmor_restrict_userns = (int)read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
 
 	if (full || needs_net_admin(o))
 		f->netfilter_errno = runtime_netfilter_errno();
@@ -208,6 +208,9 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 		return;
 	}
 
+	/* Never required alone (the AppArmor profile may allow `userns,`): it
+	 * only explains a real step's EPERM, so the quick form skips it. */
+	f->apparmor_restrict_userns = (int)read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
 	char status[8192];
 	if (read_text_file("/proc/self/status", status, sizeof status) >= 0) {
 		f->seccomp_mode = status_field(status, "\nSeccomp:");

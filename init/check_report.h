@@ -79,9 +79,10 @@ struct check_report {
 };
 
 /* Gather with syscalls. full=0: the quick set only (capabilities, the
- * clone/sethostname probes the options need, the userns limits, the
- * netfilter socket); full=1 also the runtime, Landlock, LSM and the real
- * steps (jail_trial). */
+ * clone/sethostname probes the options need, the userns limits that can
+ * refuse the jail alone, the netfilter socket); full=1 also the runtime,
+ * Landlock, LSM (AppArmor's userns restriction too) and the real steps
+ * (jail_trial). */
 #define CHECK_GATHER_NO_TRIAL 2 /* full, but without jail_trial */
 void check_gather(const struct options *o, struct check_facts *f, int full);
 
