@@ -186,26 +186,6 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static void child(int fd, const int *ids, int n, int have_sys_admin)
-{
-	for (int i = 0; i < n; i++) {
-		int sig = 0, aux = 0;
-		int e = run_one((enum probe_id)ids[i], have_sys_admin, &sig, &aux);
-		struct probe_msg m = {ids[i], e, sig, 0};
-		if (e == -1)
-			m.errnum = 0;
-		if (e == -2) {
-			m.cannot = 1;
-			m.errnum = aux;
-		}
-		if (write_all(fd, &m, sizeof m) < 0)
-			_exit(2);
-	}
-	_exit(0);
-}
-
-static int probe_run_children(const int *ids, int n, int have_sys_admin, struct probe_result out[PROBE_COUNT]);
-
 /* The throwaway child borrows our memory and runs on a stack of its own
  * (CLONE_VM|CLONE_VFORK: no page tables copied, the check stays cheap before
  * every run); we wait, suspended, until it is gone. A filter that kills
@@ -220,39 +200,24 @@ struct child_args {
 	int have_sys_admin;
 };
 
+/* In the child: each answer goes down the pipe before the next probe. */
 static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
-	child(a->fd, a->ids, a->n, a->have_sys_admin);
-	return 0;
-}
-
-int probe_run(unsigned mask, int have_sys_admin, struct probe_result out[PROBE_COUNT])
-{
-	/* With SIGCHLD ignored the kernel reaps the probe child itself and
-	 * waitpid fails: take the default for the probes, then give it back. */
-	struct sigaction old, dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	if (sigaction(SIGCHLD, NULL, &old) < 0)
-		return -1;
-	int restore = old.sa_handler == SIG_IGN || (old.sa_flags & SA_NOCLDWAIT);
-	if (restore && sigaction(SIGCHLD, &dfl, NULL) < 0)
-		return -1;
-
-	int ids[PROBE_COUNT], n = 0;
-	memset(out, 0, sizeof(struct probe_result) * PROBE_COUNT);
-	for (int i = 0; i < PROBE_COUNT; i++) {
-		out[i].expected = table[i].expected;
-		if (mask & (1u << i))
-			ids[n++] = i;
+	for (int i = 0; i < a->n; i++) {
+		int sig = 0, aux = 0;
+		int e = run_one((enum probe_id)a->ids[i], a->have_sys_admin, &sig, &aux);
+		struct probe_msg m = {a->ids[i], e, sig, 0};
+		if (e == -1)
+			m.errnum = 0;
+		if (e == -2) {
+			m.cannot = 1;
+			m.errnum = aux;
+		}
+		if (write_all(a->fd, &m, sizeof m) < 0)
+			_exit(2);
 	}
-	int rc = probe_run_children(ids, n, have_sys_admin, out);
-	int saved = errno;
-	if (restore && sigaction(SIGCHLD, &old, NULL) < 0 && rc == 0)
-		return -1;
-	errno = saved;
-	return rc;
+	_exit(0);
 }
 
 static int probe_run_children(const int *ids, int n, int have_sys_admin, struct probe_result out[PROBE_COUNT])
@@ -306,4 +271,32 @@ static int probe_run_children(const int *ids, int n, int have_sys_admin, struct 
 		}
 	}
 	return 0;
+}
+
+int probe_run(unsigned mask, int have_sys_admin, struct probe_result out[PROBE_COUNT])
+{
+	/* With SIGCHLD ignored the kernel reaps the probe child itself and
+	 * waitpid fails: take the default for the probes, then give it back. */
+	struct sigaction old, dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	if (sigaction(SIGCHLD, NULL, &old) < 0)
+		return -1;
+	int restore = old.sa_handler == SIG_IGN || (old.sa_flags & SA_NOCLDWAIT);
+	if (restore && sigaction(SIGCHLD, &dfl, NULL) < 0)
+		return -1;
+
+	int ids[PROBE_COUNT], n = 0;
+	memset(out, 0, sizeof(struct probe_result) * PROBE_COUNT);
+	for (int i = 0; i < PROBE_COUNT; i++) {
+		out[i].expected = table[i].expected;
+		if (mask & (1u << i))
+			ids[n++] = i;
+	}
+	int rc = probe_run_children(ids, n, have_sys_admin, out);
+	int saved = errno;
+	if (restore && sigaction(SIGCHLD, &old, NULL) < 0 && rc == 0)
+		return -1;
+	errno = saved;
+	return rc;
 }
