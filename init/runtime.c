@@ -187,14 +187,6 @@ static int parse_map_line(const char *map, unsigned long v[3])
 	return 0;
 }
 
-static int uid_map_is_identity(const char *map)
-{
-	unsigned long v[3];
-	if (parse_map_line(map, v) < 0)
-		return 1; /* unreadable: assume no user namespace */
-	return v[0] == 0 && v[1] == 0 && v[2] == 4294967295UL;
-}
-
 void runtime_classify(const struct runtime_facts *f, struct runtime_info *r)
 {
 	memset(r, 0, sizeof *r);
@@ -263,12 +255,12 @@ void runtime_classify(const struct runtime_facts *f, struct runtime_info *r)
 		evidence(r, "ECS_CONTAINER_METADATA_URI(_V4) is set");
 	}
 
-	r->userns = !uid_map_is_identity(f->uid_map);
-	if (r->userns) {
-		unsigned long v[3];
-		if (parse_map_line(f->uid_map, v) == 0)
-			evidence(r, "own user namespace: uid_map %lu %lu %lu", v[0], v[1], v[2]);
-	}
+	/* Own user namespace: a uid_map that is not the identity of the whole
+	 * range (unreadable: assume none). */
+	unsigned long v[3];
+	r->userns = parse_map_line(f->uid_map, v) == 0 && !(v[0] == 0 && v[1] == 0 && v[2] == 4294967295UL);
+	if (r->userns)
+		evidence(r, "own user namespace: uid_map %lu %lu %lu", v[0], v[1], v[2]);
 
 	if (!r->engine && r->orchestrator)
 		r->engine = RT_CONTAINER;
