@@ -173,6 +173,8 @@ static int check_subnet_free(struct jail_state *s, struct ji_err *err)
 	const struct jail_plan *p = s->p;
 	struct rtnl_addr4 f;
 	int rc = rtnl_addr4_overlap(&s->rtnl, p->subnet, p->prefix, &f, err);
+	if (rc < 0 && err->errnum == EAGAIN) /* the list changed under the dump: once more */
+		rc = rtnl_addr4_overlap(&s->rtnl, p->subnet, p->prefix, &f, err);
 	if (rc <= 0)
 		return rc;
 	char name[IF_NAMESIZE] = "?";

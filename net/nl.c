@@ -553,6 +553,12 @@ static int nl_rq_reply(const struct nlmsghdr *h, void *ctx)
 	}
 	if (h->nlmsg_type == NLMSG_DONE) {
 		q->done = 1;
+		/* the kernel may notice a concurrent change only at the end */
+		if ((h->nlmsg_flags & NLM_F_DUMP_INTR) && !q->failed) {
+			q->failed = 1;
+			ji_fail(q->err, q->step, EAGAIN, "dump interrupted by a concurrent change");
+			return 1;
+		}
 		/* a dump that ended early says why in the DONE message */
 		if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) && !q->failed) {
 			int e;
