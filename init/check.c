@@ -478,9 +478,10 @@ static void runtime_fixes(struct check_report *r, const struct runtime_info *rt,
 			size_t n = (size_t)snprintf(x->text, sizeof x->text, "config.json:");
 			if ((p->want_net_admin || p->setid) && n < sizeof x->text)
 				n += (size_t)snprintf(x->text + n, sizeof x->text - n,
-						      " add %s%s to process.capabilities.bounding, .permitted and .effective;",
+						      " add %s%s%s to process.capabilities.bounding, .permitted and .effective;",
 						      p->want_net_admin ? "\"CAP_NET_ADMIN\"" : "",
-						      p->setid ? " \"CAP_SETUID\", \"CAP_SETGID\"" : "");
+						      p->want_net_admin && p->setid ? ", " : "",
+						      p->setid ? "\"CAP_SETUID\", \"CAP_SETGID\"" : "");
 			if (n < sizeof x->text)
 				snprintf(x->text + n, sizeof x->text - n,
 					 " linux.seccomp: %s in OCI form (converted as Docker does)", CHECK_PROFILE_LEAST);
