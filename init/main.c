@@ -7,13 +7,13 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "err.h"
-#include "jail.h"
-#include "log.h"
+#include "../check/check.h"
+#include "../base/err.h"
+#include "../jail/jail.h"
+#include "../base/log.h"
 #include "options.h"
-#include "spawn.h"
-#include "supervise.h"
+#include "../supervise/spawn.h"
+#include "../supervise/supervise.h"
 
 static const char usage_text[] =
 	"Usage: jailinit [OPTIONS] [--] COMMAND [ARG...]\n"

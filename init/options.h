@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
-#include "log.h"
+#include "../base/err.h"
+#include "../base/log.h"
 
 enum action { ACTION_RUN = 0, ACTION_CHECK, ACTION_HELP, ACTION_VERSION, ACTION_LICENSE };
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <linux/netlink.h>
 
-#include "../init/err.h"
+#include "../base/err.h"
 
 struct nl_buf {
 	unsigned char *data;

@@ -14,7 +14,7 @@
 #ifndef JAILINIT_AGENT_FILTER_H
 #define JAILINIT_AGENT_FILTER_H
 
-#include "../init/err.h"
+#include "../base/err.h"
 
 /* Installs the filter (seccomp(SECCOMP_SET_MODE_FILTER, 0, ...)). Requires
  * no_new_privs (set by privdrop): without it, and without CAP_SYS_ADMIN,

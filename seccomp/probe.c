@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../init/nsclone.h"
+#include "../base/nsclone.h"
 
 #ifndef __NR_clone3
 #define __NR_clone3 435

@@ -62,9 +62,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "init/err.h"
-#include "init/nsclone.h"
-#include "init/privdrop.h"
+#include "base/err.h"
+#include "base/nsclone.h"
+#include "jail/privdrop.h"
 #include "seccomp/agent_filter.h"
 
 #ifndef SYS_clone3

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "init/check.h"
-#include "init/err.h"
+#include "check/check.h"
+#include "base/err.h"
 #include "init/options.h"
 
 extern char **environ;

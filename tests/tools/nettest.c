@@ -36,7 +36,7 @@
 #include <net/if.h>
 #include <linux/netlink.h>
 
-#include "init/err.h"
+#include "base/err.h"
 #include "net/nft.h"
 #include "net/nl.h"
 #include "net/rtnl.h"

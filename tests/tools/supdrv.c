@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "init/log.h"
-#include "init/spawn.h"
-#include "init/supervise.h"
+#include "base/log.h"
+#include "supervise/spawn.h"
+#include "supervise/supervise.h"
 
 static pid_t proxy_pid;
 static int proxy_code;

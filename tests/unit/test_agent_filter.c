@@ -28,8 +28,8 @@
 
 #include <cmocka.h>
 
-#include "init/err.h"
-#include "init/privdrop.h"
+#include "base/err.h"
+#include "jail/privdrop.h"
 #include "seccomp/agent_filter.h"
 #include "agent_filter_bpf.h" /* $(BUILD)/gen, made by seccomp/bpfgen */
 

@@ -19,9 +19,9 @@
 
 #include <cmocka.h>
 
-#include "init/check.h"
-#include "init/check_report.h"
-#include "init/nsclone.h"
+#include "check/check.h"
+#include "check/check_report.h"
+#include "base/nsclone.h"
 
 #define B(c) CAPS_BIT(c)
 /* Docker's default capability set. */

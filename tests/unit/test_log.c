@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "init/err.h"
-#include "init/log.h"
+#include "base/err.h"
+#include "base/log.h"
 
 static int saved_stderr = -1;
 static int pipe_rd = -1, pipe_wr = -1;

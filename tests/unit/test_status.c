@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "init/err.h"
+#include "base/err.h"
 #include "init/options.h"
-#include "init/spawn.h"
-#include "init/supervise.h"
+#include "supervise/spawn.h"
+#include "supervise/supervise.h"
 
 /* Real wait statuses from real children, not hand-built bit patterns. */
 static int status_of_exit(int code)

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "../base/log.h"
 #include "supervise.h"
 
 /* The kernel's sigset (64 signals), used through the raw syscalls: libc

@@ -15,10 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "../base/log.h"
 #include "privdrop.h"
-#include "spawn.h"
-#include "supervise.h"
+#include "../supervise/spawn.h"
+#include "../supervise/supervise.h"
 
 int proxy_init(struct proxy *px, const char *cmdline, uint32_t addr, uint16_t port, struct ji_err *err)
 {

@@ -13,10 +13,10 @@
 #include "../net/rtnl.h"
 #include "../seccomp/agent_filter.h"
 #include "handshake.h"
-#include "log.h"
+#include "../base/log.h"
 #include "privdrop.h"
-#include "spawn.h"
-#include "supervise.h"
+#include "../supervise/spawn.h"
+#include "../supervise/supervise.h"
 
 static int configure_network(const struct jail_plan *p, struct ji_err *err)
 {

@@ -8,7 +8,7 @@
 #ifndef JAILINIT_JAIL_H
 #define JAILINIT_JAIL_H
 
-#include "options.h"
+#include "../init/options.h"
 
 /* One step of a trial build, for `jailinit check`. */
 struct jail_step_result {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "nsclone.h"
+#include "../base/nsclone.h"
 #include "../net/nft.h"
 
 int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *err)

@@ -8,8 +8,8 @@
 
 #include "../seccomp/probe.h"
 #include "caps.h"
-#include "jail.h"
-#include "options.h"
+#include "../jail/jail.h"
+#include "../init/options.h"
 #include "runtime.h"
 
 enum trial_state {

@@ -14,14 +14,14 @@
 #include "../net/nft.h"
 #include "../net/nl.h"
 #include "../net/rtnl.h"
-#include "check.h"
+#include "../check/check.h"
 #include "handshake.h"
 #include "inner.h"
 #include "jail_plan.h"
-#include "log.h"
-#include "nsclone.h"
+#include "../base/log.h"
+#include "../base/nsclone.h"
 #include "proxy.h"
-#include "supervise.h"
+#include "../supervise/supervise.h"
 
 /* What has been built so far; teardown undoes exactly that, in reverse. */
 struct jail_state {

@@ -7,8 +7,8 @@
 #ifndef JAILINIT_CHECK_H
 #define JAILINIT_CHECK_H
 
-#include "err.h"
-#include "options.h"
+#include "../base/err.h"
+#include "../init/options.h"
 
 /* `jailinit check [--json] [JAIL OPTIONS]`: print the report on stdout.
  * Returns 0 (ready), EXIT_FORBIDDEN (77). */

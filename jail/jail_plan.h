@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
-#include "options.h"
+#include "../base/err.h"
+#include "../init/options.h"
 
 #define JAIL_HOST_IF "jailinit0" /* the outer end, in the container netns */
 #define JAIL_PEER_IF "eth0"      /* the jail's end */

@@ -1,5 +1,5 @@
 #include "runtime.h"
-#include "fileio.h"
+#include "../base/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 enum hs_stage { HS_MAPS_WRITTEN = 1, HS_CONFIGURED, HS_GO, HS_FAILED, HS_RUNNING };
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 struct caps_sets {
 	uint64_t effective, permitted, inheritable, bounding, ambient;

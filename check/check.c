@@ -1,7 +1,7 @@
 /* The self-check (issue 4): gather facts with syscalls, evaluate them into
  * checks, a verdict and fixes (pure), print text or JSON. */
 #include "check.h"
-#include "fileio.h"
+#include "../base/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "check_report.h"
-#include "log.h"
-#include "nsclone.h"
+#include "../base/log.h"
+#include "../base/nsclone.h"
 
 /* Linux 6.1's uapi lacks what Landlock gained later; the ABI the running
  * kernel reports decides what is usable. */

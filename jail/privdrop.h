@@ -8,7 +8,7 @@
 
 #include <sys/types.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 /* For the agent, as root of the jail's user namespace. */
 int privdrop_all(uid_t uid, gid_t gid, struct ji_err *err);

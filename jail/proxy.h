@@ -10,7 +10,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 #define PROXY_MAX_ARGS 32
 #define PROXY_READY_TIMEOUT_MS 10000

@@ -8,7 +8,7 @@
 
 #include <sys/types.h>
 
-#include "err.h"
+#include "../base/err.h"
 
 /* In the child, after fork: own process group, foreground of the terminal
  * when stdin is a tty whose foreground the init holds (SIGTTOU is still
