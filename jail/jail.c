@@ -221,12 +221,12 @@ static int build_table(struct jail_state *s, struct ji_err *err)
 		 * outlives us. Without one, an agent's orphan could outlive a
 		 * killed outer in the jail's netns, so the table must stay
 		 * (fail closed); the next run replaces it. */
-		.owned = (s->ns_flags & CLONE_NEWPID) != 0,
+		.life = (s->ns_flags & CLONE_NEWPID) ? NFT_TABLE_OWNED : NFT_TABLE_UNOWNED,
 	};
 	STEP(s, "nf_tables socket", nl_open(&s->nfnl, NETLINK_NETFILTER, err));
 	STEP(s, "nf_tables table", nft_jail_install(&s->nfnl, &rules, err));
 	s->table_installed = 1;
-	s->table_owned = rules.owned;
+	s->table_owned = rules.life == NFT_TABLE_OWNED;
 	return 0;
 }
 

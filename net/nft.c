@@ -77,13 +77,41 @@ static void batch_marker(struct nl_buf *b, uint16_t type)
 
 /* ---- tables and chains -------------------------------------------------- */
 
-static void table_add(struct nl_buf *b, const char *table, int owned)
+static uint32_t table_flags(enum nft_table_life life)
+{
+	switch (life) {
+	case NFT_TABLE_OWNED:
+		return NFT_TABLE_F_OWNER;
+	case NFT_TABLE_OWNED_PERSIST:
+		return NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST;
+	case NFT_TABLE_UNOWNED:
+		break;
+	}
+	return 0;
+}
+
+/* The comment `nft list` shows: libnftnl's user data is a list of
+ * (type u8, length u8, value) records, and a table's comment is record 0
+ * (NFTNL_UDATA_TABLE_COMMENT), a string with its NUL. */
+static void table_comment(struct nl_buf *b, uint32_t owner_pid)
+{
+	unsigned char ud[2 + 32];
+	int n = snprintf((char *)ud + 2, sizeof(ud) - 2, "jailinit pid=%u", (unsigned)owner_pid);
+
+	ud[0] = 0;
+	ud[1] = (unsigned char)(n + 1);
+	nl_put(b, NFTA_TABLE_USERDATA, ud, 2 + (size_t)n + 1);
+}
+
+static void table_add(struct nl_buf *b, const struct nft_jail_rules *r)
 {
 	/* EXCL: a table left by an earlier run is reported (EEXIST), and
 	 * replaced on the slow path, instead of being merged into */
 	nft_msg_start(b, NFT_TYPE(NFT_MSG_NEWTABLE), NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, NFPROTO_INET, 0);
-	nl_put_str(b, NFTA_TABLE_NAME, table);
-	nl_put_be32(b, NFTA_TABLE_FLAGS, owned ? NFT_TABLE_F_OWNER : 0);
+	nl_put_str(b, NFTA_TABLE_NAME, r->table);
+	nl_put_be32(b, NFTA_TABLE_FLAGS, table_flags(r->life));
+	if (r->owner_pid > 0)
+		table_comment(b, r->owner_pid);
 	nl_msg_end(b);
 }
 
@@ -297,7 +325,7 @@ void nft_jail_build(struct nl_buf *b, const struct nft_jail_rules *r, int replac
 	batch_marker(b, NFNL_MSG_BATCH_BEGIN);
 	if (replace)
 		table_del(b, r->table);
-	table_add(b, r->table, r->owned);
+	table_add(b, r);
 
 	chain_add(b, r->table, "input", "filter", NF_INET_LOCAL_IN, NF_IP_PRI_FILTER);
 	if (r->proxy_port)
@@ -358,10 +386,34 @@ static int nft_fail(struct ji_err *err, struct ji_err *e, const char *table)
 	return -1;
 }
 
+/* One install: the fast path, and only when the name is taken the replace
+ * batch. The kernel's error is left in *e. */
+static int install_or_replace(struct nl_sock *s, const struct nft_jail_rules *r, const char *step,
+			      struct ji_err *e)
+{
+	struct nft_req q;
+
+	nft_req_init(&q);
+	nft_jail_build(&q.b, r, 0);
+	memset(e, 0, sizeof(*e));
+	if (nl_transact(s, &q.b, step, e) == 0)
+		return 0;
+	if (e->errnum != EEXIST)
+		return -1;
+	/* Slow path: a table of this name is left from an earlier run.
+	 * Delete it and install ours in one batch, so there is no moment
+	 * without rules; the deletion waits for an RCU grace period. (A
+	 * table still owned by a live socket answers EPERM to both, and
+	 * stays.) */
+	nft_req_init(&q);
+	nft_jail_build(&q.b, r, 1);
+	memset(e, 0, sizeof(*e));
+	return nl_transact(s, &q.b, "replace stale nf_tables table", e);
+}
+
 int nft_jail_install(struct nl_sock *s, const struct nft_jail_rules *r, struct ji_err *err)
 {
 	static const char step[] = "install nf_tables table";
-	struct nft_req q;
 	struct ji_err e;
 
 	if (check_table_name(r->table, step, err) < 0)
@@ -373,21 +425,16 @@ int nft_jail_install(struct nl_sock *s, const struct nft_jail_rules *r, struct j
 	if (r->transparent && r->proxy_port == 0)
 		return ji_fail(err, step, EINVAL, "transparent mode needs a proxy port");
 
-	nft_req_init(&q);
-	nft_jail_build(&q.b, r, 0);
-	memset(&e, 0, sizeof(e));
-	if (nl_transact(s, &q.b, step, &e) == 0)
+	if (install_or_replace(s, r, step, &e) == 0)
 		return 0;
-	if (e.errnum == EEXIST) {
-		/* Slow path: a table of this name is left from an earlier run.
-		 * Delete it and install ours in one batch, so there is no
-		 * moment without rules; the deletion waits for an RCU grace
-		 * period. (A table still owned by a live socket answers EPERM
-		 * to both, and stays.) */
-		nft_req_init(&q);
-		nft_jail_build(&q.b, r, 1);
-		memset(&e, 0, sizeof(e));
-		if (nl_transact(s, &q.b, "replace stale nf_tables table", &e) == 0)
+	if (e.errnum == EOPNOTSUPP && r->life == NFT_TABLE_OWNED_PERSIST) {
+		/* Before Linux 6.9 there is no PERSIST: a table nobody owns
+		 * outlives us just the same, only without the kernel keeping
+		 * others off it while we live. */
+		struct nft_jail_rules unowned = *r;
+
+		unowned.life = NFT_TABLE_UNOWNED;
+		if (install_or_replace(s, &unowned, step, &e) == 0)
 			return 0;
 	}
 	return nft_fail(err, &e, r->table);

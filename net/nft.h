@@ -13,6 +13,27 @@
 
 #define NFT_JAIL_TABLE "jailinit"
 
+/* How long the table lives. */
+enum nft_table_life {
+	/* Until someone deletes it: outlives a SIGKILLed creator (fail
+	 * closed); the next install replaces it. */
+	NFT_TABLE_UNOWNED,
+	/* NFT_TABLE_F_OWNER: the kernel deletes it when this socket closes,
+	 * on any exit, SIGKILL included (for a trial with no agent in it). */
+	NFT_TABLE_OWNED,
+	/* NFT_TABLE_F_OWNER|NFT_TABLE_F_PERSIST (Linux 6.9): nobody else may
+	 * touch it while this socket is open, and it stays, unowned, when the
+	 * socket closes (fail closed). A kernel without PERSIST gets
+	 * NFT_TABLE_UNOWNED instead. */
+	NFT_TABLE_OWNED_PERSIST,
+};
+
+/* Linux 6.1's uapi (Debian 12) has no PERSIST; the kernel refuses flags it
+ * does not know with EOPNOTSUPP. */
+#ifndef NFT_TABLE_F_PERSIST
+#define NFT_TABLE_F_PERSIST 0x4
+#endif
+
 struct nft_jail_rules {
 	const char *table;       /* table name, normally NFT_JAIL_TABLE */
 	const char *link_name;   /* the outer end of the jail's veth */
@@ -20,12 +41,14 @@ struct nft_jail_rules {
 	uint16_t proxy_port;     /* 0: no proxy (nothing accepted) */
 	uint16_t dns_port;       /* 0: DNS goes nowhere; else udp+tcp 53 -> this port */
 	int transparent;         /* redirect every TCP connection to proxy_port */
-	int owned;               /* NFT_TABLE_F_OWNER: the kernel deletes the table when
-	                            this socket closes, even if jailinit is SIGKILLed */
+	enum nft_table_life life;
+	uint32_t owner_pid;      /* > 0: "jailinit pid=N" as the table's comment
+	                            (NFTA_TABLE_USERDATA), for whoever cleans up */
 };
 
 /* Install the table (one batch). A table of the same name left by an earlier
- * run is replaced (slow path, only when it exists). */
+ * run is replaced (slow path, only when it exists). NFT_TABLE_OWNED_PERSIST
+ * on a kernel without it (EOPNOTSUPP) is installed once more unowned. */
 int nft_jail_install(struct nl_sock *s, const struct nft_jail_rules *r, struct ji_err *err);
 /* The install batch (BEGIN, [DELTABLE when replace], NEWTABLE, chains,
  * rules, END) built into b without sending it: for tests and docs. The

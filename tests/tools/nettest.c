@@ -9,9 +9,13 @@
  *   nettest addr IF A.B.C.D/P
  *   nettest route IF GW                   default route via GW on IF
  *   nettest nft-install --link IF --addr A [--proxy-port P] [--dns-port D]
- *                       [--transparent] [--owned] [--hold] [--table T]
- *                                         --hold: print "ready" and keep the
- *                                         socket open until stdin closes
+ *                       [--transparent] [--owned|--persist] [--owner-pid N]
+ *                       [--hold] [--table T]
+ *                                         --owned: NFT_TABLE_OWNED; --persist:
+ *                                         NFT_TABLE_OWNED_PERSIST; --owner-pid:
+ *                                         the table's comment; --hold: print
+ *                                         "ready" and keep the socket open
+ *                                         until stdin closes
  *   nettest nft-delete [--table T]
  *   nettest bench N HOST PEER PID A/P [--proxy-port P] [--dns-port D]
  *                 [--transparent] [--keep]
@@ -66,6 +70,19 @@ static int parse_u16(const char *s, uint16_t *out)
 	if (errno || *end || end == s || v > 65535)
 		return -1;
 	*out = (uint16_t)v;
+	return 0;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v > 0xffffffffUL)
+		return -1;
+	*out = (uint32_t)v;
 	return 0;
 }
 
@@ -129,7 +146,11 @@ static int parse_nft_opts(int argc, char **argv, int i, struct nft_opts *o)
 		if (!strcmp(a, "--transparent"))
 			o->r.transparent = 1;
 		else if (!strcmp(a, "--owned"))
-			o->r.owned = 1;
+			o->r.life = NFT_TABLE_OWNED;
+		else if (!strcmp(a, "--persist"))
+			o->r.life = NFT_TABLE_OWNED_PERSIST;
+		else if (!strcmp(a, "--owner-pid"))
+			bad = parse_u32(v, &o->r.owner_pid), i++;
 		else if (!strcmp(a, "--hold"))
 			o->hold = 1;
 		else if (!strcmp(a, "--keep"))

@@ -236,12 +236,39 @@ static void test_table_flags(void **state)
 	assert_string_equal(nl_attr_data(tb[NFTA_TABLE_NAME]), "jailinit");
 	assert_int_equal(be32_attr(tb[NFTA_TABLE_FLAGS]), 0);
 
-	r.owned = 1;
+	assert_null(tb[NFTA_TABLE_USERDATA]);
+
+	r.life = NFT_TABLE_OWNED;
 	r.table = "other";
 	build(t, &r, 0);
 	attrs(t->msg[1], tb, NFTA_TABLE_MAX);
 	assert_string_equal(nl_attr_data(tb[NFTA_TABLE_NAME]), "other");
 	assert_int_equal(be32_attr(tb[NFTA_TABLE_FLAGS]), NFT_TABLE_F_OWNER);
+
+	r.life = NFT_TABLE_OWNED_PERSIST;
+	build(t, &r, 0);
+	attrs(t->msg[1], tb, NFTA_TABLE_MAX);
+	assert_int_equal(be32_attr(tb[NFTA_TABLE_FLAGS]), NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST);
+	free(t);
+}
+
+/* The owner's pid as the comment nft shows: libnftnl's record 0
+ * (NFTNL_UDATA_TABLE_COMMENT), length with the NUL, the string. */
+static void test_table_comment_names_the_owner(void **state)
+{
+	struct batch *t = malloc(sizeof(*t));
+	struct nft_jail_rules r = base_rules;
+	const struct nlattr *tb[NFTA_TABLE_MAX + 1];
+	static const char want[] = "\x00\x12jailinit pid=4242";
+
+	(void)state;
+	assert_non_null(t);
+	r.owner_pid = 4242;
+	build(t, &r, 0);
+	attrs(t->msg[1], tb, NFTA_TABLE_MAX);
+	assert_non_null(tb[NFTA_TABLE_USERDATA]);
+	assert_int_equal(nl_attr_len(tb[NFTA_TABLE_USERDATA]), sizeof(want));
+	assert_memory_equal(nl_attr_data(tb[NFTA_TABLE_USERDATA]), want, sizeof(want));
 	free(t);
 }
 
@@ -347,7 +374,8 @@ static void test_every_capacity(void **state)
 	assert_non_null(t);
 	r.transparent = 1;
 	r.dns_port = 53;
-	r.owned = 1;
+	r.life = NFT_TABLE_OWNED_PERSIST;
+	r.owner_pid = 4294967295U;
 	build(t, &r, 1);
 	need = t->b.len;
 	for (cap = 0; cap <= need; cap += 1 + cap / 64) {
@@ -369,6 +397,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_framing),
 		cmocka_unit_test(test_table_flags),
+		cmocka_unit_test(test_table_comment_names_the_owner),
 		cmocka_unit_test(test_replace_deletes_first),
 		cmocka_unit_test(test_chain_hooks),
 		cmocka_unit_test(test_no_nat_chain_without_redirects),
