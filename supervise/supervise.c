@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../base/log.h"
+#include "../base/procfs.h"
 #include "supervise.h"
 
 /* The kernel's sigset (64 signals), used through the raw syscalls: libc
@@ -252,19 +253,6 @@ static pid_t read_ppid(int procfd, const char *name)
 	return parse_pid(p + 4, strchr(p + 4, ' '));
 }
 
-/* A /proc of another PID namespace (the jail's PID 1 keeps the container's)
- * would name other processes by our pids: never signal through it. */
-static int proc_is_ours(void)
-{
-	char buf[16];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return parse_pid(buf, NULL) == getpid();
-}
-
 /* Every process on this /proc with its parent, sorted by pid. */
 static int proc_scan(struct proc_ent **out, size_t *count)
 {
@@ -273,7 +261,7 @@ static int proc_scan(struct proc_ent **out, size_t *count)
 	struct dirent *d;
 	DIR *dir;
 
-	if (!proc_is_ours()) {
+	if (!procfs_is_ours()) {
 		errno = ENOENT;
 		return -1;
 	}
