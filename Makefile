@@ -17,7 +17,7 @@ DEPS_DIR ?= build/deps
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC       := musl-gcc
-SRCS     := $(sort $(wildcard base/*.c supervise/*.c jail/*.c check/*.c init/*.c net/*.c seccomp/*.c))
+SRCS     := $(sort $(wildcard base/*.c supervise/*.c jail/*.c check/*.c init/*.c net/*.c seccomp/*.c landlock/*.c))
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 GEN      := $(BUILD)/gen

@@ -7,38 +7,18 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <linux/capability.h>
-#include <linux/landlock.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_report.h"
 #include "../base/log.h"
 #include "../base/nsclone.h"
-
-/* Linux 6.1's uapi lacks what Landlock gained later; the ABI the running
- * kernel reports decides what is usable. */
-#ifndef __NR_landlock_create_ruleset
-#define __NR_landlock_create_ruleset 444
-#endif
-#ifndef LANDLOCK_CREATE_RULESET_VERSION
-#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
-#endif
-#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)    /* ABI 4, Linux 6.7 */
-#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1) /* ABI 4, Linux 6.7 */
-#endif
-#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6, Linux 6.12 */
-#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)               /* ABI 6, Linux 6.12 */
-#endif
-#define LANDLOCK_ABI_NET 4
-#define LANDLOCK_ABI_SCOPE 6
+#include "../landlock/landlock.h"
 
 /* ---- gathering ---------------------------------------------------------- */
 
@@ -221,11 +201,11 @@ void check_gather(const struct options *o, struct check_facts *f, int full)
 	read_text_file("/proc/self/attr/current", f->lsm_label, sizeof f->lsm_label);
 	f->lsm_label[strcspn(f->lsm_label, "\n")] = '\0';
 
-	long abi = syscall(__NR_landlock_create_ruleset, NULL, 0UL, (unsigned long)LANDLOCK_CREATE_RULESET_VERSION);
+	int abi = landlock_abi();
 	if (abi < 0)
 		f->landlock_errno = errno;
 	else
-		f->landlock_abi = (int)abi;
+		f->landlock_abi = abi;
 
 	runtime_gather(&rf, f->netfilter_errno);
 	runtime_classify(&rf, &f->rt);
