@@ -9,6 +9,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "../base/fds.h"
+#include "../landlock/landlock.h"
 #include "../net/nl.h"
 #include "../net/rtnl.h"
 #include "../seccomp/agent_filter.h"
@@ -57,22 +59,53 @@ static int set_proxy_env(const struct jail_plan *p, struct ji_err *err)
 	return 0;
 }
 
+/* No descriptor is passed into the jail (confine_agent), so a socket
+ * activation's variables would name descriptors the agent does not have. */
+static int drop_fd_passing_env(struct ji_err *err)
+{
+	static const char *const vars[] = { "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES" };
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		if (unsetenv(vars[i]) < 0)
+			return ji_fail(err, "agent environment", errno, "unsetenv %s", vars[i]);
+	return 0;
+}
+
 /* Without a PID namespace: the outer, as seen after its go. */
 static pid_t outer_pid;
+
+/* The Landlock domain the kernel offers (signal and abstract-socket scoping
+ * from ABI 6): nothing on older kernels, where a PID namespace (or, without
+ * one, a uid of the agent's own) is what keeps its signals in (the outer
+ * says so at the start). */
+static int confine_landlock(struct ji_err *err)
+{
+	struct landlock_policy pol = landlock_agent_policy(landlock_abi());
+	return landlock_apply(&pol, err);
+}
 
 /* The last steps before the agent's exec, in the agent's own process. */
 static int confine_agent(void *ctx, struct ji_err *err)
 {
 	const struct jail_plan *p = ctx;
+	/* Nothing jailinit was started with reaches the agent but stdin,
+	 * stdout and stderr (which the outer checked): an inherited socket
+	 * keeps the container's network namespace. Marked, not closed: our
+	 * own handshake descriptors are needed until the exec. */
+	if (fds_cloexec_from(3, err) < 0)
+		return -1;
 	if (privdrop_all(p->agent_uid, p->agent_gid, err) < 0)
 		return -1;
 	/* The id change cleared the parent-death signal: without a PID
 	 * namespace the agent's parent is the outer, and the agent must not
-	 * outlive it (its table would go with it). */
+	 * outlive it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return ji_fail(err, "parent-death signal", errno, "for the agent");
 	if (outer_pid && getppid() != outer_pid)
 		return ji_fail(err, "parent-death signal", ESRCH, "jailinit died while the agent started");
+	/* After no_new_privs (privdrop_all), which landlock_restrict_self
+	 * needs; before the seccomp filter. */
+	if (confine_landlock(err) < 0)
+		return -1;
 	if (p->seccomp && agent_filter_load(err) < 0)
 		return -1;
 	return 0;
@@ -107,6 +140,8 @@ void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int
 		fail(sock, &err);
 	}
 	if (p->proxy_env && set_proxy_env(p, &err) < 0)
+		fail(sock, &err);
+	if (drop_fd_passing_env(&err) < 0)
 		fail(sock, &err);
 
 	/* Everything up to the agent's exec is done ahead, while the outer

@@ -18,8 +18,11 @@
 #include "handshake.h"
 #include "inner.h"
 #include "jail_plan.h"
+#include "../base/fds.h"
 #include "../base/log.h"
 #include "../base/nsclone.h"
+#include "../base/procfs.h"
+#include "../landlock/landlock.h"
 #include "proxy.h"
 #include "../supervise/supervise.h"
 
@@ -34,7 +37,7 @@ struct jail_state {
 	struct nl_sock nfnl;
 	int host_ifindex;
 	int table_installed;
-	int table_owned;          /* the kernel deletes it when nfnl closes */
+	int keep_table;           /* a process of the jail may be left: fail closed */
 	struct proxy *proxy;
 };
 
@@ -88,7 +91,9 @@ static void record(struct jail_state *s, const char *name, int rc, const struct 
 
 /* Without a PID namespace the agent can name jailinit's and the proxy's
  * pids: it must not share their uid (the same uid may signal them). With
- * one, it cannot see them at all. */
+ * one it cannot name them (kill and pidfd_open take pids of its own PID
+ * namespace), but it still sees them: /proc is the container's (there is no
+ * mount namespace), so their command lines and /proc/PID/net are readable. */
 static int check_agent_uid(struct jail_state *s, struct ji_err *err)
 {
 	if (s->ns_flags & CLONE_NEWPID)
@@ -102,6 +107,61 @@ static int check_agent_uid(struct jail_state *s, struct ji_err *err)
 			       (unsigned)s->p->agent_uid, s->proxy ? " or the proxy" : "",
 			       s->proxy ? "them" : "it");
 	return 0;
+}
+
+/* A TCP, UDP, netlink or packet socket keeps the network namespace it was
+ * made in: as the agent's stdin, stdout or stderr it would be a way out of
+ * the jail into the container's network (a listener can be disconnected
+ * with connect(AF_UNSPEC) and connected anywhere). Descriptors above 2 are
+ * closed at the agent's exec (confine_agent); these three it keeps, so a
+ * socket among them must be a unix one. */
+static const char *family_name(int family)
+{
+	switch (family) {
+	case AF_INET:
+		return "AF_INET";
+	case AF_INET6:
+		return "AF_INET6";
+	case AF_NETLINK:
+		return "AF_NETLINK";
+	case AF_PACKET:
+		return "AF_PACKET";
+	default:
+		return "other than AF_UNIX";
+	}
+}
+
+static int check_agent_stdio(struct ji_err *err)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+	for (int fd = 0; fd <= 2; fd++) {
+		int family = fd_socket_family(fd);
+		if (family < 0 && errno == EBADF)
+			continue; /* not open: nothing to inherit */
+		if (family < 0)
+			return ji_fail(err, "agent stdio", errno, "cannot tell what fd %d (%s) is", fd, names[fd]);
+		if (family != 0 && family != AF_UNIX) {
+			ji_fail(err, "agent stdio", EAFNOSUPPORT,
+				"fd %d (%s) is an %s socket: it would reach the container's network from the jail; "
+				"give jailinit files, pipes, a terminal or unix sockets as stdio",
+				fd, names[fd], family_name(family));
+			err->exit_code = EXIT_SETUP;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The maps are written through /proc/PID: a /proc of another PID namespace
+ * would name another process by that number. */
+static int check_proc_is_ours(struct ji_err *err)
+{
+	if (procfs_is_ours())
+		return 0;
+	return ji_fail(err, "own /proc", ESRCH,
+		       "/proc is not this PID namespace's (/proc/self is not pid %d): the jail's id maps cannot be "
+		       "written through it; mount the container's own /proc",
+		       (int)getpid());
 }
 
 static int make_socketpair(struct jail_state *s, int pair[2], struct ji_err *err)
@@ -216,17 +276,21 @@ static int build_table(struct jail_state *s, struct ji_err *err)
 		.proxy_port = p->proxy_port,
 		.dns_port = p->dns_port,
 		.transparent = p->transparent,
-		/* Owned (the kernel deletes it when our socket closes, even on
-		 * SIGKILL) only with a PID namespace: then nothing of the jail
-		 * outlives us. Without one, an agent's orphan could outlive a
-		 * killed outer in the jail's netns, so the table must stay
-		 * (fail closed); the next run replaces it. */
-		.life = (s->ns_flags & CLONE_NEWPID) ? NFT_TABLE_OWNED : NFT_TABLE_UNOWNED,
+		/* The table must outlive every process of the jail: a SIGKILLed
+		 * outer's socket closes before the jail's init gets its
+		 * parent-death signal, and an owned table would go with it, a
+		 * window of milliseconds with no rules. So it stays when we
+		 * die (fail closed: nothing from the link gets out), teardown
+		 * deletes it once the jail is reaped, and the next run
+		 * replaces one left by a SIGKILL. The comment names our pid,
+		 * for whoever cleans up. A trial runs no agent: its table may
+		 * go with its socket, so a killed check leaves nothing. */
+		.life = s->trial ? NFT_TABLE_OWNED : NFT_TABLE_OWNED_PERSIST,
+		.owner_pid = (uint32_t)getpid(),
 	};
 	STEP(s, "nf_tables socket", nl_open(&s->nfnl, NETLINK_NETFILTER, err));
 	STEP(s, "nf_tables table", nft_jail_install(&s->nfnl, &rules, err));
 	s->table_installed = 1;
-	s->table_owned = rules.life == NFT_TABLE_OWNED;
 	return 0;
 }
 
@@ -284,6 +348,20 @@ static int start_proxy(struct jail_state *s, struct ji_err *err)
 	return rc;
 }
 
+/* The supervisor leaves what it cannot name (no usable /proc) rather than
+ * hang; such a process may be the jail's. */
+static int children_left(void)
+{
+	for (;;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG | __WALL);
+		if (pid > 0)
+			continue;
+		if (pid < 0 && errno == EINTR)
+			continue;
+		return pid == 0;
+	}
+}
+
 static void teardown(struct jail_state *s, int failed)
 {
 	struct ji_err err = { 0 };
@@ -295,9 +373,10 @@ static void teardown(struct jail_state *s, int failed)
 	}
 	if (s->proxy)
 		proxy_kill(s->proxy);
-	/* An owned table goes when its socket closes, without our waiting for
-	 * the kernel's grace period as an explicit delete would. */
-	if (s->table_installed && !s->table_owned && nft_jail_delete(&s->nfnl, s->p->table, &err) < 0)
+	/* Only now that no process of the jail is left. The kernel frees the
+	 * table's hooks after an RCU grace period, which the close of nfnl
+	 * below waits for (~10-15 ms; an owned table's close waited as long). */
+	if (s->table_installed && !s->keep_table && nft_jail_delete(&s->nfnl, s->p->table, &err) < 0)
 		log_err(&err);
 	s->table_installed = 0;
 	if (s->nfnl.fd >= 0)
@@ -321,11 +400,13 @@ static void teardown(struct jail_state *s, int failed)
 static int build(struct jail_state *s, int trial, struct ji_err *err)
 {
 	int pair[2];
+	STEP(s, "agent stdio", check_agent_stdio(err));
 	STEP(s, "handshake socketpair", make_socketpair(s, pair, err));
 	int rc = clone_inner(s, pair[1], trial, err);
 	close(pair[1]);
 	STEP(s, "clone", rc);
 	STEP(s, "agent user", check_agent_uid(s, err));
+	STEP(s, "own /proc", check_proc_is_ours(err));
 	STEP(s, "uid/gid maps", ns_write_id_maps(s->inner, err));
 	if (s->p->link && build_host_link(s, err) < 0)
 		return -1;
@@ -356,6 +437,28 @@ static int exit_code_for(const struct ji_err *err)
 	if (err->exit_code)
 		return err->exit_code;
 	return ji_errno_is_forbidden(err->errnum) ? EXIT_FORBIDDEN : EXIT_SETUP;
+}
+
+/* Without a PID namespace and without Landlock's signal scoping the agent
+ * may signal every process of its uid in the container, other jails'
+ * agents included: say so, with the fix. */
+static void warn_unscoped_signals(const struct jail_plan *p, unsigned long ns_flags)
+{
+	if (ns_flags & CLONE_NEWPID)
+		return;
+	int abi = landlock_abi();
+	int e = errno;
+	struct landlock_policy pol = landlock_agent_policy(abi);
+	if (pol.scoped & LANDLOCK_SCOPE_SIGNAL)
+		return;
+	char why[48];
+	if (abi < 0)
+		snprintf(why, sizeof why, "Landlock %s", ji_errno_name(e));
+	else
+		snprintf(why, sizeof why, "Landlock ABI %d, scoping needs %d", abi, LANDLOCK_ABI_SCOPE);
+	log_msg(LOG_WARN, "no PID namespace and no signal scoping here (%s): the agent can signal every process "
+			  "of uid %u in this container; give each jail a --user of its own",
+		why, (unsigned)p->agent_uid);
 }
 
 int jail_trial(const struct options *o, struct jail_trial *t)
@@ -435,6 +538,7 @@ int jail_run(const struct options *o)
 		(unsigned)plan.agent_gid, plan.agent_ids_chosen ? "" : " (the default; --user UID[:GID] to choose)",
 		(s.ns_flags & CLONE_NEWPID) ? ", PID namespace" : ", no PID namespace",
 		plan.seccomp ? "" : ", seccomp OFF");
+	warn_unscoped_signals(&plan, s.ns_flags);
 	if (plan.agent_uid == 0)
 		log_msg(LOG_WARN, "--user 0: the agent is root of the jail's user namespace; it cannot leave "
 				  "the jail, but may change the jail's own network settings where /proc/sys is writable");
@@ -455,6 +559,11 @@ int jail_run(const struct options *o)
 	s.inner = 0;
 	if (s.proxy)
 		s.proxy->pid = 0;
+	if (children_left()) {
+		s.keep_table = 1;
+		log_msg(LOG_WARN, "processes of the jail may be left: the nf_tables table %s stays (fail closed); "
+				  "the next run replaces it", plan.table);
+	}
 	int code;
 	if (status < 0) {
 		ji_fail(&err, "supervise", errno, NULL);
