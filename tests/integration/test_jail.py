@@ -647,26 +647,104 @@ def test_hostname_in_the_jails_uts_namespace(jailinit, work):
     r.assert_clean()
 
 
-def test_sigkill_of_jailinit_leaves_nothing(jailinit, work):
+def test_sigkill_of_jailinit_leaves_nothing_but_the_fence(jailinit, work):
     """jailinit (not PID 1 here: a subreaper under the container's sh)
-    SIGKILLed while the agent runs behind a proxy: the owned table and the
-    veth vanish, the agent dies (the jail's init has a parent-death signal),
-    and so must the proxy."""
+    SIGKILLed while the agent runs behind a proxy: the agent dies (the jail's
+    init has a parent-death signal), and so does the proxy; the veth goes
+    with the jail's netns; the table stays (issue 14: it must outlive every
+    process of the jail, fail closed), its comment names the dead jailinit,
+    and the next run replaces it and leaves nothing."""
     write(work, "agent.sh", f": > {work}/running\nexec {BB} sleep 60\n")
     body = (f'"$JAILINIT" {PROXY_ARGS} -- {BB} sh "$W/agent.sh" >"$W/agent.out" 2>"$W/ji.err" & JI=$!\n'
             'wait_file "$W/running"\n'
             '{ ip -o link show type veth; nft list tables; } >"$W/during"\n'
             'ip -o -6 addr show dev jailinit0 >"$W/outer_inet6"\n'
-            'kill -9 $JI; wait $JI; echo $? >"$W/code"\n'
+            'kill -9 $JI; wait $JI; echo $? >"$W/code"; echo $JI >"$W/ji_pid"\n'
             'busybox usleep 300000; pgrep -x tinyproxy >"$W/proxy_left"\n'
-            'pkill -9 -x tinyproxy; busybox usleep 100000\n')  # only in this test's PID ns
+            'pkill -9 -x tinyproxy; busybox usleep 100000\n'  # only in this test's PID ns
+            'nft list table inet jailinit >"$W/left_table" 2>&1\n'
+            f'"$JAILINIT" {PROXY_ARGS} -- /bin/true 2>>"$W/ji.err"; echo $? >"$W/code2"\n')
     r = container(jailinit, work, body)
     assert r.code == 137, r
     during = r.files("during")
     assert "jailinit0" in during and "table inet jailinit" in during, r
     assert r.files("outer_inet6") == "", r  # no IPv6 address, not even link-local, on the outer end
+    left = r.files("left_table")
+    assert f'comment "jailinit pid={r.files("ji_pid").strip()}"' in left, f"the table did not stay\n{left}\n{r}"
+    assert 'iifname "jailinit0" drop' in left, r
+    assert r.files("code2").strip() == "0", r
     r.assert_clean()
     assert r.files("proxy_left").strip() == "", f"the proxy outlived jailinit's SIGKILL\n{r}"
+
+
+@pytest.fixture
+def leakprobe(build_dir):
+    """tests/tools/leakprobe: inherited sockets, a counting server, a
+    connect loop, a same-uid neighbour."""
+    path = os.path.join(build_dir, "tools", "leakprobe")
+    assert os.access(path, os.X_OK), "make tools"
+    return path
+
+
+# A counting server in the container: every connection it accepts and every
+# byte string it reads or receives is one line of $W/server.log.
+SERVE = ('"$LP" serve {addr} {port} "$W/server.log" >"$W/serve.out" & SERVERS="$SERVERS $!"\n'
+         'i=0; while ! grep -q ready "$W/serve.out" 2>/dev/null && [ $i -lt 200 ]; do busybox usleep 20000; '
+         'i=$((i+1)); done\n')
+
+
+@pytest.mark.parametrize("pidns", ["pidns", "nopidns"])
+def test_sigkill_of_jailinit_lets_nothing_out(jailinit, work, leakprobe, nopidns, pidns):
+    """Issue 14, 2: an agent connects without pause (256 in flight) to a
+    port of the container that the table drops; jailinit is SIGKILLed. The
+    listener must accept nothing, before the kill or after it: the rules
+    outlive every process of the jail. (With the table owned by jailinit's
+    socket, tens to hundreds of connections got through in the few ms
+    between the socket's close and the jail's death.)"""
+    wrap = f"{nopidns} " if pidns == "nopidns" else ""
+    body = ('LP=' + leakprobe + '\n' + SERVE.format(addr="0.0.0.0", port=8081)
+            + f'{wrap}"$JAILINIT" --proxy-port {PROXY_PORT} -- "$LP" connloop {OUTER} 8081 "$W/looping" '
+            '>"$W/agent.out" 2>"$W/ji.err" </dev/null & JI=$!\n'
+            'wait_file "$W/looping"; busybox usleep 200000\n'
+            'grep -c accept "$W/server.log" >"$W/before_kill"\n'
+            'kill -9 $JI; wait $JI; echo $? >"$W/code"\n'
+            'busybox usleep 500000\n'
+            'pkill -9 -f "leakprobe connloop"; busybox usleep 100000\n'  # only this test's PID ns
+            'grep -c accept "$W/server.log" >"$W/after_kill"\n'
+            f'{wrap}"$JAILINIT" --proxy-port {PROXY_PORT} -- /bin/true 2>>"$W/ji.err"\n')  # removes the stale table
+    r = container(jailinit, work, body)
+    assert r.code == 137, r
+    assert r.files("before_kill").strip() == "0", r
+    assert r.files("after_kill").strip() == "0", f"connections got out after the SIGKILL\n{r}"
+    r.assert_clean()
+
+
+@pytest.mark.parametrize("pidns", ["pidns", "nopidns"])
+def test_inherited_sockets_reach_nothing(jailinit, work, leakprobe, nopidns, pidns):
+    """Issue 14, 1: jailinit started with a connected TCP socket (fd 3), a
+    listening one (fd 4) and a UDP one (fd 5), all in the container's netns:
+    the agent has none of them, and the server they lead to hears nothing.
+    The same connected socket as stdin: jailinit refuses to start (71, step
+    "agent stdio") and the agent never runs."""
+    wrap = f"{nopidns} " if pidns == "nopidns" else ""
+    probe = '"$LP" probe 127.0.0.1 9000'
+    body = ('LP=' + leakprobe + '\n' + SERVE.format(addr="127.0.0.1", port=9000)
+            + f'"$LP" hold 127.0.0.1 9000 -- {wrap}"$JAILINIT" --net none -- {probe} '
+            '>"$W/agent.out" 2>"$W/ji.err" </dev/null; echo $? >"$W/code"\n'
+            f'"$LP" hold 127.0.0.1 9000 --stdin -- {wrap}"$JAILINIT" --net none -- {probe} '
+            '>"$W/agent_stdin.out" 2>"$W/ji_stdin.err"; echo $? >"$W/code_stdin"\n'
+            'busybox usleep 200000\n')
+    r = container(jailinit, work, body)
+    assert r.code == 0, r
+    d = r.lines()
+    assert (d["fd3"], d["fd4"], d["fd5"]) == ("closed", "closed", "closed"), r
+    assert r.files("code_stdin").strip() == "71", r
+    assert r.files("agent_stdin.out") == "", r
+    err = r.files("ji_stdin.err")
+    assert "agent stdio: fd 0 (stdin) is an AF_INET socket" in err, err
+    heard = [ln for ln in r.files("server.log").splitlines() if not ln.startswith("accept")]
+    assert heard == [], f"the server heard the agent: {heard}\n{r}"
+    r.assert_clean()
 
 
 # ---- 7. PID-1 promises with the jail built --------------------------------------
@@ -834,11 +912,10 @@ if kill -0 $PPID 2>/dev/null; then echo "signal_parent worked"; else echo "signa
 
 
 def test_no_pid_namespace_sigkill_of_jailinit(jailinit, work, nopidns):
-    """Without a PID namespace the table is not owned by jailinit's socket
-    (it must outlive a killed jailinit, so that a surviving agent stays
-    fenced): after SIGKILL the agent and the proxy die (parent-death signal),
-    the veth goes with the jail's netns, and the next run replaces the stale
-    table and leaves nothing."""
+    """Without a PID namespace too the table outlives a killed jailinit (a
+    surviving agent stays fenced): after SIGKILL the agent and the proxy die
+    (parent-death signal), the veth goes with the jail's netns, and the next
+    run replaces the stale table and leaves nothing."""
     write(work, "agent.sh", f": > {work}/running\nexec {BB} sleep 60\n")
     body = (f'{nopidns} "$JAILINIT" {PROXY_ARGS} -- {BB} sh "$W/agent.sh" >"$W/agent.out" 2>"$W/ji.err" & JI=$!\n'
             'wait_file "$W/running"\n'
@@ -850,7 +927,7 @@ def test_no_pid_namespace_sigkill_of_jailinit(jailinit, work, nopidns):
     r = container(jailinit, work, body)
     assert r.code == 137, r
     assert r.files("left_procs").strip() == "", r
-    assert "table inet jailinit" in r.files("left_tables"), r  # not owned: it stays, fencing
+    assert "table inet jailinit" in r.files("left_tables"), r  # it stays, fencing
     assert r.files("code2").strip() == "0", r
     r.assert_clean()
 
@@ -974,4 +1051,27 @@ def test_back_to_back_runs_in_one_container(jailinit, work):
     d = r.out.splitlines()
     assert d.count("fetch hello from the container's web server") == 5, r
     assert [line for line in d if line.startswith("code")] == [f"code{i} 0" for i in range(5)], r
+    r.assert_clean()
+
+
+def test_no_pid_namespace_agent_cannot_signal_a_same_uid_process(jailinit, work, leakprobe, nopidns):
+    """Issue 14, 3: without a PID namespace the agent (uid 65534) can name
+    every process of the container; one of the same uid outside the jail
+    (another jail's agent, say) must still be out of its reach: Landlock's
+    signal scoping (ABI 6). A control shows the neighbour takes signals from
+    outside the jail."""
+    body = (f'"{leakprobe}" sleepas 65534 & N=$!; SERVERS="$SERVERS $N"; busybox usleep 100000\n'
+            'echo "uid=$(awk \'/^Uid/{print $2}\' /proc/$N/status)" >"$W/neighbour"\n'
+            f'{nopidns} "$JAILINIT" --net none -- {BB} sh -c '
+            '"if kill -0 $N 2>/dev/null; then echo signal worked; else echo signal refused; fi; '
+            'if kill -0 \\$\\$ 2>/dev/null; then echo self worked; fi" >"$W/agent.out" 2>"$W/ji.err" </dev/null\n'
+            'echo $? >"$W/code"\n'
+            'if kill -0 $N; then echo "control worked" >>"$W/neighbour"; fi\n')
+    r = container(jailinit, work, body)
+    assert r.code == 0, r
+    assert "uid=65534" in r.files("neighbour") and "control worked" in r.files("neighbour"), r
+    assert "no PID namespace" in r.err, r
+    d = r.lines()
+    assert d["self"] == "worked", r  # its own domain: signals within it still work
+    assert d["signal"] == "refused", f"the agent signalled a same-uid process outside the jail\n{r}"
     r.assert_clean()
