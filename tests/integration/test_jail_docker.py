@@ -77,6 +77,42 @@ while :; do usleep 20000; done
 """
 
 
+# Issue 14 in Docker: jailinit is not PID 1 here (the script must outlive it
+# to report), a subreaper under the script; /leakprobe (tests/tools) holds
+# the sockets, counts what reaches the container's server, loops connects.
+ENTRY_FDS = """#!/bin/sh
+/leakprobe serve 127.0.0.1 9000 /tmp/server.log >/tmp/serve.out &
+i=0; while ! grep -q ready /tmp/serve.out && [ $i -lt 100 ]; do usleep 20000; i=$((i+1)); done
+/leakprobe hold 127.0.0.1 9000 -- "$@" /leakprobe probe 127.0.0.1 9000 </dev/null
+echo "code $?"
+/leakprobe hold 127.0.0.1 9000 --stdin -- "$@" /leakprobe probe 127.0.0.1 9000 | sed 's/^/stdin_/'
+echo "code_stdin $?"
+usleep 200000
+grep -v accept /tmp/server.log | sed 's/^/heard /'
+echo "end"
+"""
+
+ENTRY_KILL = f"""#!/bin/sh
+/leakprobe serve 0.0.0.0 8081 /tmp/server.log >/tmp/serve.out &
+i=0; while ! grep -q ready /tmp/serve.out && [ $i -lt 100 ]; do usleep 20000; i=$((i+1)); done
+"$@" --proxy-port {PROXY_PORT} -- /leakprobe connloop {OUTER} 8081 /tmp/looping & JI=$!
+i=0; while [ ! -e /tmp/looping ] && [ $i -lt 200 ]; do usleep 20000; i=$((i+1)); done
+usleep 200000
+echo "before_kill $(grep -c accept /tmp/server.log)"
+kill -9 $JI; wait $JI; echo "code $?"
+usleep 500000
+echo "after_kill $(grep -c accept /tmp/server.log)"
+"""
+
+ENTRY_SIGNAL = """#!/bin/sh
+/leakprobe sleepas 65534 & N=$!
+usleep 100000
+"$@" --net none -- /bin/sh -c "if kill -0 $N 2>/dev/null; then echo signal worked; else echo signal refused; fi"
+echo "code $?"
+if kill -0 $N; then echo "control worked"; fi
+"""
+
+
 def _lib_files():
     """tinyproxy and the libraries ldd names, at the same paths."""
     files = {"/usr/bin/tinyproxy": "/usr/bin/tinyproxy"}
@@ -92,13 +128,18 @@ def _lib_files():
 
 
 @pytest.fixture(scope="module")
-def jail_image(jailinit):
+def jail_image(jailinit, build_dir):
     C.require_docker()
     d = tempfile.mkdtemp(prefix="jailinit-dockerjail-")
     try:
         texts = {"/entry.sh": ENTRY, "/agent-proxy.sh": AGENT_PROXY, "/agent-none.sh": AGENT_NONE,
-                 "/agent-trap.sh": AGENT_TRAP, "/etc/tinyproxy.conf": TINYPROXY_CONF}
+                 "/agent-trap.sh": AGENT_TRAP, "/etc/tinyproxy.conf": TINYPROXY_CONF,
+                 "/entry-fds.sh": ENTRY_FDS, "/entry-kill.sh": ENTRY_KILL, "/entry-signal.sh": ENTRY_SIGNAL}
         files = _lib_files()
+        for tool in ("leakprobe", "nopidns"):
+            path = os.path.join(build_dir, "tools", tool)
+            assert os.access(path, os.X_OK), "make tools"
+            files["/" + tool] = path
         for ctr, text in texts.items():
             host = os.path.join(d, ctr.strip("/").replace("/", "_"))
             with open(host, "w") as f:
@@ -210,3 +251,46 @@ def test_root_agent_cannot_undo_the_jail_in_docker(jail_image, profile):
     for k in ("direct_outer", "nc_outer_22", "direct_lo", "ping", "route_add", "unshare_net"):
         assert d[k] == "failed", f"{k}\n{show(r)}"
     assert d["fetch_after"] == "hello from the container's web server", show(r)
+
+
+@pytest.mark.parametrize("pidns", ["pidns", "nopidns"])
+def test_inherited_sockets_reach_nothing_in_docker(jail_image, pidns):
+    """Issue 14, 1, with the least-privilege profile: a connected TCP socket,
+    a listener and a UDP socket of the container's netns given to jailinit
+    are not the agent's, and the server behind them hears nothing; the
+    connected socket as stdin makes jailinit refuse (71) before the agent."""
+    cmd = (["/nopidns"] if pidns == "nopidns" else []) + ["/jailinit", "--net", "none", "--"]
+    r = C.docker_run(jail_image, cmd, entrypoint="/entry-fds.sh", **LEAST)
+    assert r.returncode == 0, show(r)
+    d = lines(r.stdout)
+    assert d["end"] == "", show(r)
+    assert (d["fd3"], d["fd4"], d["fd5"]) == ("closed", "closed", "closed"), show(r)
+    assert d["code"] == "0", show(r)
+    assert "stdin_fd0" not in d, show(r)  # the agent never ran
+    assert "agent stdio: fd 0 (stdin) is an AF_INET socket" in r.stderr, show(r)
+    assert "heard" not in d, f"the server heard the agent\n{show(r)}"
+
+
+@pytest.mark.parametrize("pidns", ["pidns", "nopidns"])
+def test_sigkill_of_jailinit_lets_nothing_out_in_docker(jail_image, pidns):
+    """Issue 14, 2, with the least-privilege profile: an agent that connects
+    without pause to a port the table drops; SIGKILL of jailinit; the
+    container's listener accepts nothing, before or after."""
+    cmd = (["/nopidns"] if pidns == "nopidns" else []) + ["/jailinit"]
+    r = C.docker_run(jail_image, cmd, entrypoint="/entry-kill.sh", **LEAST)
+    d = lines(r.stdout)
+    assert d["code"] == "137", show(r)
+    assert d["before_kill"] == "0", show(r)
+    assert d["after_kill"] == "0", f"connections got out after the SIGKILL\n{show(r)}"
+
+
+def test_no_pid_namespace_agent_cannot_signal_a_same_uid_process_in_docker(jail_image):
+    """Issue 14, 3, with the least-privilege profile and no PID namespace
+    (/nopidns): a uid-65534 process outside the jail takes signals from the
+    container (control) but not from the agent, also uid 65534."""
+    r = C.docker_run(jail_image, ["/nopidns", "/jailinit"], entrypoint="/entry-signal.sh", **LEAST)
+    d = lines(r.stdout)
+    assert d["code"] == "0", show(r)
+    assert d["control"] == "worked", show(r)
+    assert "no PID namespace" in r.stderr, show(r)
+    assert d["signal"] == "refused", f"the agent signalled a same-uid process outside the jail\n{show(r)}"
