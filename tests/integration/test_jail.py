@@ -1075,3 +1075,42 @@ def test_no_pid_namespace_agent_cannot_signal_a_same_uid_process(jailinit, work,
     assert d["self"] == "worked", r  # its own domain: signals within it still work
     assert d["signal"] == "refused", f"the agent signalled a same-uid process outside the jail\n{r}"
     r.assert_clean()
+
+
+FD_PROXY = r"""
+import os, socket, sys, time
+work, port = sys.argv[1], int(sys.argv[2])
+fds = " ".join(str(f) for f in sorted(int(f) for f in os.listdir("/proc/self/fd")))
+open(os.path.join(work, "proxy-fds"), "w").write(fds)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", port)); s.listen(4)
+while True:
+    time.sleep(3600)
+"""
+
+
+def test_the_proxy_inherits_none_of_jailinits_own_descriptors(jailinit, work):
+    """Issue 14: the proxy gets stdin, stdout and stderr, and none of the
+    descriptors jailinit made (netlink sockets, the handshake, the
+    signalfd): only 0, 1, 2 and the one listing /proc/self/fd."""
+    write(work, "fd_proxy.py", FD_PROXY)
+    body = (f'"$JAILINIT" --proxy-port {PROXY_PORT} --proxy "{PY} $W/fd_proxy.py $W {PROXY_PORT}" '
+            f'-- {BB} true >"$W/agent.out" 2>"$W/ji.err" </dev/null; echo $? >"$W/code"\n')
+    r = container(jailinit, work, body)
+    assert r.code == 0, r
+    # 3: python's own descriptor for the listing
+    assert r.files("proxy-fds") == "0 1 2 3", r
+    r.assert_clean()
+
+
+def test_maps_are_not_written_through_a_foreign_proc(jailinit, work):
+    """Issue 14: in a PID namespace whose /proc was not mounted anew,
+    /proc/PID names another process: jailinit refuses to write the jail's
+    id maps through it (71, step "own /proc") and the agent never runs."""
+    body = ('unshare --pid --fork sh -c \'"$0" --net none -- /bin/echo AGENT-RAN\' "$JAILINIT" '
+            '>"$W/agent.out" 2>"$W/ji.err" </dev/null; echo $? >"$W/code"\n')
+    r = container(jailinit, work, body)
+    assert r.code == 71, r
+    assert "AGENT-RAN" not in r.out, r
+    assert "own /proc: /proc is not this PID namespace's" in r.err, r
+    r.assert_clean()
