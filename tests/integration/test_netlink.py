@@ -447,6 +447,30 @@ def test_owned_table_goes_with_its_socket(nets):
     assert _ruleset(nets).strip() == ""
 
 
+def test_persistent_table_outlives_its_socket(nets):
+    """NFT_TABLE_OWNED_PERSIST (what jailinit uses, issue 14): while its
+    socket is open nobody else may change or delete the table (EPERM); when
+    the holder is SIGKILLed the table stays (fail closed), with the comment
+    naming the holder's pid; then another install replaces it."""
+    p = subprocess.Popen(
+        ["nsenter", "-t", str(nets.outer), "-n", nets.nettest, "nft-install", "--link", "ji0",
+         "--addr", OUTER_ADDR, "--proxy-port", "3128", "--persist", "--owner-pid", "4242", "--hold"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    nets.procs.append(p)
+    assert p.stdout.readline().strip() == "ready", p.stderr.read()
+    listing = nets.out("nft", "list", "table", "inet", "jailinit").stdout
+    assert 'comment "jailinit pid=4242"' in listing and "tcp dport 3128 accept" in listing, listing
+    r = nets.nt("nft-delete")
+    assert r.returncode == 1 and r.stderr.startswith("nettest: delete nf_tables table: EPERM "), r.stderr
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    time.sleep(0.2)
+    listing = nets.out("nft", "list", "table", "inet", "jailinit").stdout
+    assert 'comment "jailinit pid=4242"' in listing and 'iifname "ji0" drop' in listing, listing
+    nets.ok("nft-install", "--link", "ji0", "--addr", OUTER_ADDR, "--proxy-port", "3128")
+    assert _normal(_ruleset(nets)) == _normal(EXPECTED_PROXY_ONLY)
+
+
 def test_delete_leaves_nothing(nets):
     nets.ok("nft-install", "--link", "ji0", "--addr", OUTER_ADDR, "--proxy-port", "3128",
             "--dns-port", "53", "--transparent")
