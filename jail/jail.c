@@ -109,12 +109,6 @@ static int check_agent_uid(struct jail_state *s, struct ji_err *err)
 	return 0;
 }
 
-/* A TCP, UDP, netlink or packet socket keeps the network namespace it was
- * made in: as the agent's stdin, stdout or stderr it would be a way out of
- * the jail into the container's network (a listener can be disconnected
- * with connect(AF_UNSPEC) and connected anywhere). Descriptors above 2 are
- * closed at the agent's exec (confine_agent); these three it keeps, so a
- * socket among them must be a unix one. */
 static const char *family_name(int family)
 {
 	switch (family) {
@@ -131,6 +125,12 @@ static const char *family_name(int family)
 	}
 }
 
+/* A TCP, UDP, netlink or packet socket keeps the network namespace it was
+ * made in: as the agent's stdin, stdout or stderr it would be a way out of
+ * the jail into the container's network (a connected one can be disconnected
+ * with connect(AF_UNSPEC) and connected anywhere). Descriptors above 2 are
+ * closed at the agent's exec (confine_agent); these three it keeps, so a
+ * socket among them must be a unix one. */
 static int check_agent_stdio(struct ji_err *err)
 {
 	static const char *const names[] = { "stdin", "stdout", "stderr" };
