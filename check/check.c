@@ -318,10 +318,12 @@ static void add_probe(struct check_report *r, const struct check_facts *f, enum 
 /* Which step failures mean no jail at all (versus no network rules). */
 static int trial_step_is_basic(const char *name)
 {
-	/* jail.c's names: "handshake socketpair", "clone", "uid/gid maps",
-	 * "jail side configured" (lo, and the jail end of the link); the
-	 * others are the link and the rules (NET_ADMIN). */
-	return strcmp(name, "clone") == 0 || strstr(name, "handshake") || strstr(name, "maps") ||
+	/* jail.c's names: "agent stdio", "handshake socketpair", "clone",
+	 * "own /proc", "uid/gid maps", "jail side configured" (lo, and the
+	 * jail end of the link); the others are the link and the rules
+	 * (NET_ADMIN). */
+	return strcmp(name, "clone") == 0 || strcmp(name, "agent stdio") == 0 || strcmp(name, "own /proc") == 0 ||
+	       strstr(name, "handshake") || strstr(name, "maps") ||
 	       strstr(name, "uid_map") || strstr(name, "gid_map") || strstr(name, "jail side") ||
 	       strstr(name, "lo up");
 }
