@@ -43,6 +43,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bpfgen_out.h"
+
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
 #endif
@@ -250,79 +252,6 @@ static int build_ctx(struct build *b)
 	return build_rules(b);
 }
 
-/* libseccomp 2.5 exports only to a file descriptor: a memfd, read back. */
-static struct sock_filter prog[BPF_MAXINSNS];
-
-static int export_program(struct build *b, size_t *len)
-{
-	int fd = memfd_create("agent_filter", MFD_CLOEXEC);
-	size_t got = 0;
-	int rc;
-
-	if (fd < 0)
-		return fail("memfd_create", NULL, errno);
-	rc = seccomp_export_bpf(b->ctx, fd);
-	if (rc != 0) {
-		close(fd);
-		return fail("seccomp_export_bpf", NULL, -rc);
-	}
-	if (lseek(fd, 0, SEEK_SET) != 0) {
-		int e = errno;
-		close(fd);
-		return fail("lseek", NULL, e);
-	}
-	for (;;) {
-		char extra;
-		ssize_t n = got < sizeof(prog) ? read(fd, (char *)prog + got, sizeof(prog) - got)
-						: read(fd, &extra, 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return fail("read the exported program", NULL, e);
-		}
-		if (n == 0)
-			break;
-		if (got == sizeof(prog)) {
-			close(fd);
-			return fail("the exported program", "is longer than BPF_MAXINSNS", E2BIG);
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got == 0 || got % sizeof(prog[0]) != 0)
-		return fail("the exported program", "is not whole instructions", EPROTO);
-	*len = got / sizeof(prog[0]);
-	return 0;
-}
-
-static int print_header(size_t len)
-{
-	const struct scmp_version *v = seccomp_version();
-
-	if (v == NULL)
-		return fail("seccomp_version", NULL, EINVAL);
-	printf("/* GENERATED at build time by seccomp/bpfgen/gen_agent_filter.c (the rules\n"
-	       " * are there) with libseccomp %u.%u.%u, seccomp_export_bpf: do not edit.\n"
-	       " * The agent's seccomp filter as a classic BPF program for the native\n"
-	       " * architecture; seccomp/agent_filter.c installs it. docs/seccomp.md. */\n"
-	       "#ifndef JAILINIT_AGENT_FILTER_BPF_H\n"
-	       "#define JAILINIT_AGENT_FILTER_BPF_H\n\n"
-	       "#include <linux/filter.h>\n\n"
-	       "#define AGENT_FILTER_PROG_LEN %zu\n\n"
-	       "static const struct sock_filter agent_filter_prog[AGENT_FILTER_PROG_LEN] = {\n",
-	       v->major, v->minor, v->micro, len);
-	for (size_t i = 0; i < len; i++)
-		printf("\t{ 0x%04x, %3u, %3u, 0x%08x }, /* %zu */\n", (unsigned)prog[i].code,
-		       (unsigned)prog[i].jt, (unsigned)prog[i].jf, (unsigned)prog[i].k, i);
-	printf("};\n\n#endif\n");
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return fail("write the header", NULL, errno ? errno : EIO);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct build b = { .ctx = NULL };
@@ -335,10 +264,11 @@ int main(int argc, char **argv)
 	}
 	rc = build_ctx(&b);
 	if (rc == 0)
-		rc = export_program(&b, &len);
+		rc = bpfgen_export("gen_agent_filter", b.ctx, &len);
 	if (b.ctx != NULL)
 		seccomp_release(b.ctx);
 	if (rc == 0)
-		rc = print_header(len);
+		rc = bpfgen_print("gen_agent_filter", "agent_filter", "The agent's seccomp filter",
+				  "seccomp/agent_filter.c", len);
 	return rc == 0 ? 0 : 1;
 }
