@@ -17,12 +17,15 @@ DEPS_DIR ?= build/deps
 VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC       := musl-gcc
-SRCS     := $(sort $(wildcard base/*.c supervise/*.c jail/*.c check/*.c init/*.c net/*.c seccomp/*.c landlock/*.c))
+SRCS     := $(sort $(wildcard base/*.c supervise/*.c jail/*.c check/*.c init/*.c net/*.c seccomp/*.c landlock/*.c \
+                egress/*.c))
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 GEN      := $(BUILD)/gen
 BPFGEN   := $(BUILD)/bpfgen/gen_agent_filter
 AGENT_BPF_H := $(GEN)/agent_filter_bpf.h
+PROXY_BPFGEN := $(BUILD)/bpfgen/gen_proxy_filter
+PROXY_BPF_H  := $(GEN)/proxy_filter_bpf.h
 CFLAGS   := -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -DJAILINIT_VERSION='"$(VERSION)"' -I$(GEN) \
             -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
             -fstack-protector-strong -fno-plt
@@ -55,7 +58,7 @@ $(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
 # rules; musl, static, against the pinned libseccomp) prints the BPF program
 # libseccomp generates as a header that seccomp/agent_filter.c installs.
 # jailinit itself does not link libseccomp. docs/seccomp.md.
-$(BPFGEN): seccomp/bpfgen/gen_agent_filter.c $(DEPS_STAMP)
+$(BPFGEN): seccomp/bpfgen/gen_agent_filter.c seccomp/bpfgen/bpfgen_out.h $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -static -o $@ $< $(DEPS_PREFIX)/lib/libseccomp.a
 
@@ -64,6 +67,17 @@ $(AGENT_BPF_H): $(BPFGEN)
 	$(BPFGEN) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/seccomp/agent_filter.o $(BUILD)/tobj/seccomp/agent_filter.o: $(AGENT_BPF_H)
+
+# The built-in proxy's filter, the same way (seccomp/bpfgen/gen_proxy_filter.c).
+$(PROXY_BPFGEN): seccomp/bpfgen/gen_proxy_filter.c seccomp/bpfgen/bpfgen_out.h $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPS_CFLAGS) -static -o $@ $< $(DEPS_PREFIX)/lib/libseccomp.a
+
+$(PROXY_BPF_H): $(PROXY_BPFGEN)
+	@mkdir -p $(dir $@)
+	$(PROXY_BPFGEN) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/seccomp/proxy_filter.o $(BUILD)/tobj/seccomp/proxy_filter.o: $(PROXY_BPF_H)
 
 setup:
 	sh scripts/setup.sh
