@@ -1,6 +1,7 @@
 /* The self-check (issue 4): gather facts with syscalls, evaluate them into
  * checks, a verdict and fixes (pure), print text or JSON. */
 #include "check.h"
+#include "../egress/policy.h"
 #include "../base/fileio.h"
 
 #include <errno.h>
@@ -1048,6 +1049,18 @@ int check_main(const struct options *o)
 {
 	static struct check_facts f;
 	static struct check_report r;
+	static struct egress_policy policy;
+	if (options_egress(o)) {
+		struct ji_err err = { 0 };
+		if (egress_policy_build(&policy, o, &err) < 0) {
+			log_err(&err);
+			return EXIT_USAGE;
+		}
+		if (!o->check_json) {
+			fflush(stdout);
+			egress_policy_print(&policy, STDOUT_FILENO);
+		}
+	}
 	check_gather(o, &f, 1);
 	check_evaluate(o, &f, &r);
 	if (o->check_json)

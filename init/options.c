@@ -10,10 +10,13 @@
 #include <strings.h>
 
 #include "options.h"
+#include "../egress/policy.h"
+#include "../egress/proxy.h"
 
 enum opt_id {
 	O_HELP, O_VERSION, O_GRACE, O_LOG_FORMAT, O_NET, O_PROXY_PORT, O_PROXY,
 	O_PROXY_USER, O_DNS_PORT, O_SECCOMP, O_HOSTNAME, O_USER, O_SUBNET, O_JSON,
+	O_ALLOW, O_ALLOW_FILE, O_DENY, O_AUDIT_LOG,
 };
 
 struct long_opt {
@@ -37,6 +40,10 @@ static const struct long_opt long_opts[] = {
 	{ "--user", O_USER, 1 },
 	{ "--subnet", O_SUBNET, 1 },
 	{ "--json", O_JSON, 0 },
+	{ "--allow", O_ALLOW, 1 },
+	{ "--allow-file", O_ALLOW_FILE, 1 },
+	{ "--deny", O_DENY, 1 },
+	{ "--audit-log", O_AUDIT_LOG, 1 },
 };
 
 /* The first n characters of s as decimal digits only (no sign, no spaces,
@@ -163,6 +170,22 @@ static int valid_hostname(const char *s)
 	return 1;
 }
 
+/* One --allow or --deny: checked now (a rule that does not parse is a usage
+ * error naming it), kept as the string. */
+static int add_rule(struct options *o, int allow, const char *name, char *v, struct ji_err *err)
+{
+	char **list = allow ? o->allow : o->deny;
+	int *n = allow ? &o->n_allow : &o->n_deny;
+
+	if (*n == OPT_MAX_RULES)
+		return ji_fail(err, name, 0, "more than %d rules on the command line (use --allow-file)",
+			       OPT_MAX_RULES);
+	if (egress_rule_check(name, v, err) != 0)
+		return -1;
+	list[(*n)++] = v;
+	return 0;
+}
+
 /* Set a value given by a long option or its environment variable; name is
  * what the user typed (the option or the variable), for the error. */
 static int apply_value(struct options *o, enum opt_id id, const char *name, char *v, struct ji_err *err)
@@ -230,6 +253,19 @@ static int apply_value(struct options *o, enum opt_id id, const char *name, char
 		return 0;
 	case O_SUBNET:
 		return parse_subnet(v, &o->subnet, &o->subnet_prefix, err, name);
+	case O_ALLOW:
+	case O_DENY:
+		return add_rule(o, id == O_ALLOW, name, v, err);
+	case O_ALLOW_FILE:
+		if (v[0] == '\0')
+			return ji_fail(err, name, 0, "the path is empty");
+		o->allow_file = v;
+		return 0;
+	case O_AUDIT_LOG:
+		if (v[0] == '\0')
+			return ji_fail(err, name, 0, "the path is empty");
+		o->audit_log = v;
+		return 0;
 	case O_HELP:
 	case O_VERSION:
 	case O_JSON:
@@ -299,6 +335,26 @@ static int env_apply(struct options *o, char **envp, struct ji_err *err)
 		 * cast only matches the char * fields, nothing writes them. */
 		if (v != NULL && apply_value(o, valued[i].id, valued[i].ours, (char *)v, err) != 0)
 			return -1;
+	}
+	if ((v = env_get(envp, "JAILINIT_RESOLV_CONF")) != NULL && *v)
+		o->resolv_conf = v;
+	if ((v = env_get(envp, "JAILINIT_HOSTS")) != NULL && *v)
+		o->hosts_file = v;
+	if ((v = env_get(envp, "JAILINIT_EGRESS_LIMITS")) != NULL) {
+		struct egress_limits l = { 0 };
+		if (egress_limits_parse(&l, v, err) != 0)
+			return -1;
+		o->egress_conns = l.max_conns;
+		o->egress_header_ms = l.header_ms;
+		o->egress_connect_ms = l.connect_ms;
+		o->egress_idle_ms = l.idle_ms;
+	}
+	/* Added to the command line's rules (an ENV line beside an
+	 * ENTRYPOINT's), checked rule by rule now. */
+	if ((v = env_get(envp, "JAILINIT_ALLOW")) != NULL && v[strspn(v, " ,\t")] != '\0') {
+		if (egress_rule_list_check("JAILINIT_ALLOW", v, err) != 0)
+			return -1;
+		o->allow_env = v;
 	}
 	return 0;
 }
@@ -402,15 +458,32 @@ static int parse_long(struct options *o, int argc, char **argv, int *i, int *jso
 static int resolve_net(struct options *o, struct ji_err *err)
 {
 	int explicit_none = o->net == NET_NONE;
+	int egress = options_egress(o);
 
+	if (egress && o->proxy_cmd != NULL)
+		return ji_fail(err, "--allow", 0,
+			       "and --proxy: choose one: --allow rules (jailinit's own proxy enforces them) "
+			       "or --proxy (your own proxy and its own rules)");
+	if (!egress && o->n_deny > 0)
+		return ji_fail(err, "--deny", 0, "needs --allow (deny carves exceptions out of what is allowed)");
+	if (!egress && o->audit_log != NULL)
+		return ji_fail(err, "--audit-log", 0, "needs --allow (it is the log of jailinit's own proxy)");
+	if (egress && o->proxy_port == 0 && (o->net == NET_DEFAULT || o->net == NET_PROXY))
+		o->proxy_port = DEFAULT_EGRESS_PORT;
 	if (o->net == NET_DEFAULT)
 		o->net = o->proxy_port != 0 ? NET_PROXY : NET_NONE;
 	if (o->net == NET_HOST)
 		return 0;
+	if (egress && o->net == NET_TRANSPARENT)
+		return ji_fail(err, "--net", 0,
+			       "transparent with --allow is not yet implemented: use --net proxy (the default "
+			       "with --allow), or --net transparent with a --proxy of your own");
+	if (egress && explicit_none)
+		return ji_fail(err, "--net", 0, "none has no link for the allowed hosts: drop --net none");
 	if (o->proxy_cmd != NULL && o->proxy_port == 0)
 		return ji_fail(err, "--proxy", 0, "needs --proxy-port PORT (the port the proxy listens on)");
-	if (o->proxy_user_set && o->proxy_cmd == NULL)
-		return ji_fail(err, "--proxy-user", 0, "needs --proxy (it is the user the proxy runs as)");
+	if (o->proxy_user_set && o->proxy_cmd == NULL && !egress)
+		return ji_fail(err, "--proxy-user", 0, "needs --proxy or --allow (it is the user the proxy runs as)");
 	if (explicit_none) {
 		if (o->proxy_port != 0)
 			return ji_fail(err, "--net", 0, "none has no link to a proxy: drop --proxy-port or use --net proxy");

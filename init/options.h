@@ -16,6 +16,8 @@ enum action { ACTION_RUN = 0, ACTION_CHECK, ACTION_HELP, ACTION_VERSION, ACTION_
  * given, NET_NONE otherwise. */
 enum net_mode { NET_DEFAULT = 0, NET_NONE, NET_PROXY, NET_TRANSPARENT, NET_HOST };
 
+#define OPT_MAX_RULES 64 /* --allow, and --deny, given on the command line */
+
 struct options {
 	enum action action;
 
@@ -48,10 +50,30 @@ struct options {
 	uint32_t subnet;        /* --subnet A.B.C.D/PREFIX, host byte order, network address */
 	int subnet_prefix;      /* 30 or 31; default 198.18.0.0/30 */
 
+	/* egress policy: jailinit's own proxy (egress/) when any allow is given.
+	 * The rules stay strings here (they point into argv or the
+	 * environment); each one is checked by egress/rules while parsing, and
+	 * --allow-file is read later, by the plan (options do no I/O). */
+	char *allow[OPT_MAX_RULES]; /* --allow RULE, in order */
+	int n_allow;
+	char *deny[OPT_MAX_RULES];  /* --deny RULE */
+	int n_deny;
+	const char *allow_env;  /* JAILINIT_ALLOW: rules separated by spaces or commas */
+	char *allow_file;       /* --allow-file PATH */
+	char *audit_log;        /* --audit-log PATH */
+	const char *resolv_conf; /* JAILINIT_RESOLV_CONF, default /etc/resolv.conf (the proxy's resolver) */
+	const char *hosts_file;  /* JAILINIT_HOSTS, default /etc/hosts */
+	unsigned egress_conns;   /* JAILINIT_EGRESS_LIMITS conns=N ... (0: the default) */
+	unsigned egress_header_ms;
+	unsigned egress_connect_ms;
+	unsigned egress_idle_ms;
+
 	char **command;         /* NULL-terminated argv of the child (points into argv) */
 };
 
 #define DEFAULT_GRACE_MS 5000
+#define DEFAULT_EGRESS_PORT 3128 /* the built-in proxy's port when --allow is given */
+#define DEFAULT_EGRESS_UID 65533 /* the built-in proxy's uid:gid (65532 when the agent has it) */
 #define DEFAULT_AGENT_ID 65534
 #define DEFAULT_SUBNET 0xC6120000u /* 198.18.0.0: RFC 2544 benchmarking range */
 #define DEFAULT_SUBNET_PREFIX 30
@@ -62,6 +84,13 @@ int options_parse(struct options *o, int argc, char **argv, char **envp, struct 
 
 /* Signal number for "SIGTERM", "TERM", "15", "SIGRTMIN+3"; -1 when unknown. */
 int signal_from_name(const char *name);
+
+/* True when the built-in proxy runs: some --allow, --allow-file or
+ * JAILINIT_ALLOW was given. */
+static inline int options_egress(const struct options *o)
+{
+	return o->n_allow > 0 || o->allow_file != NULL || o->allow_env != NULL;
+}
 
 static inline int options_exit_is_zero(const struct options *o, int code)
 {

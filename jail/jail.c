@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,8 @@
 #include "../base/procfs.h"
 #include "../landlock/landlock.h"
 #include "proxy.h"
+#include "../egress/policy.h"
+#include "../egress/proxy.h"
 #include "../supervise/supervise.h"
 
 /* What has been built so far; teardown undoes exactly that, in reverse. */
@@ -486,6 +489,55 @@ int jail_trial(const struct options *o, struct jail_trial *t)
 	return rc;
 }
 
+static struct egress_policy egress_policy;
+static struct egress_config egress_cfg;
+
+static int run_egress(void *ctx)
+{
+	return egress_proxy_main(ctx);
+}
+
+/* jailinit's own proxy (--allow): its rules (--allow-file is read here),
+ * its log (--audit-log is opened here, before any privilege is dropped)
+ * and its configuration, for the forked child. */
+static int start_egress(const struct options *o, const struct jail_plan *p, struct proxy *px, struct ji_err *err)
+{
+	int log_fd = STDERR_FILENO;
+	if (o->audit_log) {
+		log_fd = open(o->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		if (log_fd < 0)
+			return ji_fail(err, "--audit-log", errno, "cannot open '%s'", o->audit_log);
+	}
+	struct egress_config *c = &egress_cfg;
+	memset(c, 0, sizeof *c);
+	c->listen_addr = p->outer_addr;
+	c->port = p->proxy_port;
+	c->jail_net = p->subnet;
+	c->jail_prefix = p->prefix;
+	c->policy = &egress_policy;
+	c->log_fd = log_fd == STDERR_FILENO ? STDERR_FILENO : 3; /* the child moves it to 3 */
+	c->log_format = o->log_format;
+	c->drop_user = p->proxy_drop_user;
+	c->uid = p->proxy_uid;
+	c->gid = p->proxy_gid;
+	c->resolv_conf = o->resolv_conf ? o->resolv_conf : "/etc/resolv.conf";
+	c->hosts = o->hosts_file ? o->hosts_file : "/etc/hosts";
+	egress_limits_defaults(&c->limits);
+	if (o->egress_conns)
+		c->limits.max_conns = o->egress_conns;
+	if (o->egress_header_ms)
+		c->limits.header_ms = o->egress_header_ms;
+	if (o->egress_connect_ms)
+		c->limits.connect_ms = o->egress_connect_ms;
+	if (o->egress_idle_ms)
+		c->limits.idle_ms = o->egress_idle_ms;
+	proxy_init_builtin(px, run_egress, c, log_fd == STDERR_FILENO ? -1 : log_fd, p->outer_addr, p->proxy_port);
+	px->drop_user = p->proxy_drop_user;
+	px->uid = p->proxy_uid;
+	px->gid = p->proxy_gid;
+	return 0;
+}
+
 int jail_run(const struct options *o)
 {
 	struct jail_plan plan;
@@ -498,6 +550,10 @@ int jail_run(const struct options *o)
 		return EXIT_USAGE;
 	}
 	trace_step("plan", 0);
+	if (plan.egress && egress_policy_build(&egress_policy, o, &err) < 0) {
+		log_err(&err);
+		return err.exit_code ? err.exit_code : EXIT_USAGE;
+	}
 	int quick = check_quick(o, &err);
 	trace_step("quick self-check", quick);
 	if (quick < 0) {
@@ -506,7 +562,13 @@ int jail_run(const struct options *o)
 		return exit_code_for(&err);
 	}
 	init_state(&s, &plan);
-	if (plan.proxy_cmd) {
+	if (plan.egress) {
+		if (start_egress(o, &plan, &proxy, &err) < 0) {
+			log_err(&err);
+			return err.exit_code ? err.exit_code : EXIT_SETUP;
+		}
+		s.proxy = &proxy;
+	} else if (plan.proxy_cmd) {
 		memset(&proxy, 0, sizeof proxy);
 		if (proxy_init(&proxy, plan.proxy_cmd, plan.outer_addr, plan.proxy_port, &err) < 0) {
 			log_err(&err);

@@ -31,6 +31,14 @@ int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *
 	p->proxy_drop_user = o->proxy_user_set;
 	p->proxy_uid = o->proxy_uid;
 	p->proxy_gid = o->proxy_gid;
+	p->egress = options_egress(o);
+	if (p->egress && !o->proxy_user_set) {
+		/* an id of its own: not the agent's, not ours */
+		p->proxy_drop_user = 1;
+		p->proxy_uid = p->proxy_gid = DEFAULT_EGRESS_UID;
+		if (p->proxy_uid == p->agent_uid || p->proxy_gid == p->agent_gid)
+			p->proxy_uid = p->proxy_gid = DEFAULT_EGRESS_UID - 1;
+	}
 	p->seccomp = o->seccomp;
 	p->command = o->command;
 	p->kill_group = o->kill_group;

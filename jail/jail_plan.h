@@ -37,6 +37,7 @@ struct jail_plan {
 	int proxy_drop_user;
 	uid_t proxy_uid;
 	gid_t proxy_gid;
+	int egress;             /* jailinit's own proxy (--allow), instead of proxy_cmd */
 	int seccomp;
 	char **command;
 	/* supervision, at both levels */

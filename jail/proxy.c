@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,7 +42,49 @@ int proxy_init(struct proxy *px, const char *cmdline, uint32_t addr, uint16_t po
 	px->addr = addr;
 	px->port = port;
 	px->pid = 0;
+	px->keep_fd = -1;
+	px->name = px->argv[0];
 	return 0;
+}
+
+void proxy_init_builtin(struct proxy *px, int (*run)(void *), void *ctx, int keep_fd, uint32_t addr,
+			uint16_t port)
+{
+	memset(px, 0, sizeof *px);
+	px->run = run;
+	px->run_ctx = ctx;
+	px->keep_fd = keep_fd;
+	px->addr = addr;
+	px->port = port;
+	px->name = "jailinit's own egress proxy";
+}
+
+/* Every descriptor from 3 up but keep (which becomes 3): the handshake and
+ * netlink sockets of jailinit are no business of the proxy's. */
+static int close_all_but(int keep)
+{
+	int low = 3;
+
+	if (keep >= 0) {
+		if (keep != 3 && dup2(keep, 3) < 0)
+			return -1;
+		low = 4;
+	}
+	if (syscall(SYS_close_range, (unsigned)low, ~0U, 0) == 0)
+		return 0;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	for (rlim_t fd = (rlim_t)low; fd < rl.rlim_cur && fd < 1u << 20; fd++)
+		(void)close((int)fd);
+	return 0;
+}
+
+static void run_builtin(struct proxy *px)
+{
+	if (close_all_but(px->keep_fd) < 0)
+		_exit(EXIT_SETUP);
+	_exit(px->run(px->run_ctx));
 }
 
 static void sleep_ms(unsigned ms)
@@ -61,6 +105,14 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 		setpgid(0, 0);
 		if (delay_ms)
 			sleep_ms(delay_ms);
+		if (px->run) {
+			/* its ids, capabilities and filter are its own business,
+			 * once it listens (it may bind a low port first) */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+				_exit(EXIT_SETUP);
+			supervise_child_restore();
+			run_builtin(px);
+		}
 		if (px->drop_user && privdrop_switch_user(px->uid, px->gid, &child_err) < 0) {
 			log_err(&child_err);
 			_exit(EXIT_SETUP);
@@ -76,7 +128,7 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 		_exit(exec_errno_exit_code(e));
 	}
 	px->pid = pid;
-	log_msg(LOG_INFO, "proxy started: %s (pid %d)", px->argv[0], (int)pid);
+	log_msg(LOG_INFO, "proxy started: %s (pid %d)", px->name, (int)pid);
 	return 0;
 }
 

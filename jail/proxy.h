@@ -1,6 +1,8 @@
 /* proxy: the optional proxy process (--proxy 'PATH ARG...'), started in the
  * container netns, split on spaces (no shell: FROM scratch has none), under
- * its own uid when asked; ready once it accepts on the outer end's port
+ * its own uid when asked; or jailinit's own (--allow: a function run in the
+ * forked child instead of an exec, egress/proxy, which drops its own
+ * privileges once it listens); ready once it accepts on the outer end's port
  * (bounded wait); restarted with backoff when it dies while the agent runs,
  * and given up on (EXIT_PROXY_DIED) when it keeps dying. */
 #ifndef JAILINIT_PROXY_H
@@ -29,9 +31,19 @@ struct proxy {
 	int restarts;       /* restarts in the current window */
 	struct timespec window_start;
 	int stopping;       /* the agent is gone: no more restarts */
+	/* the built-in proxy: run(run_ctx) in the child instead of an exec;
+	 * the child keeps stderr and keep_fd (-1: none) and closes every other
+	 * descriptor of jailinit's first */
+	int (*run)(void *run_ctx);
+	void *run_ctx;
+	int keep_fd;
+	const char *name;   /* for the log */
 };
 
 int proxy_init(struct proxy *px, const char *cmdline, uint32_t addr, uint16_t port, struct ji_err *err);
+/* The built-in proxy: run(ctx) in the forked child; keep_fd survives. */
+void proxy_init_builtin(struct proxy *px, int (*run)(void *), void *ctx, int keep_fd, uint32_t addr,
+			uint16_t port);
 /* Fork and exec the proxy; the child waits delay_ms first (backoff). */
 int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err);
 /* Wait until the proxy accepts a TCP connection on addr:port. */
