@@ -502,6 +502,82 @@ static void test_signal_from_name(void **state)
 	assert_int_equal(signal_from_name("-15"), -1);
 }
 
+
+/* ---- the egress policy (issue 9) ---- */
+
+static void test_allow_starts_the_builtin_proxy(void **state)
+{
+	assert_int_equal(parse("--allow", "example.com", "--allow=*.npm.test:443", "--deny", "x.npm.test", "true"), 0);
+	assert_true(options_egress(&o));
+	assert_int_equal(o.n_allow, 2);
+	assert_string_equal(o.allow[0], "example.com");
+	assert_string_equal(o.allow[1], "*.npm.test:443");
+	assert_int_equal(o.n_deny, 1);
+	assert_int_equal(o.net, NET_PROXY);
+	assert_int_equal(o.proxy_port, DEFAULT_EGRESS_PORT);
+	/* a port of one's own */
+	assert_int_equal(parse("--allow", "a.test", "--proxy-port", "8888", "true"), 0);
+	assert_int_equal(o.proxy_port, 8888);
+	/* --proxy-user is the built-in proxy's too */
+	assert_int_equal(parse("--allow", "a.test", "--proxy-user", "4000", "true"), 0);
+	assert_int_equal(o.proxy_uid, 4000);
+	/* no rule: no built-in proxy, the old defaults */
+	assert_int_equal(parse("true"), 0);
+	assert_false(options_egress(&o));
+	assert_int_equal(o.net, NET_NONE);
+}
+
+static void test_allow_from_the_environment(void **state)
+{
+	char *env[] = { "JAILINIT_ALLOW=a.test, github.test:22,443 *.b.test", "JAILINIT_RESOLV_CONF=/r",
+			"JAILINIT_HOSTS=/h", "JAILINIT_EGRESS_LIMITS=conns=10,header_ms=500", NULL };
+
+	assert_int_equal(parse_env(env, "true", NULL), 0);
+	assert_true(options_egress(&o));
+	assert_int_equal(o.n_allow, 0);
+	assert_string_equal(o.allow_env, "a.test, github.test:22,443 *.b.test");
+	assert_string_equal(o.resolv_conf, "/r");
+	assert_string_equal(o.hosts_file, "/h");
+	assert_int_equal(o.egress_conns, 10);
+	assert_int_equal(o.egress_header_ms, 500);
+	assert_int_equal(o.egress_idle_ms, 0);
+	assert_int_equal(o.net, NET_PROXY);
+
+	char *bad[] = { "JAILINIT_ALLOW=a.test b..test", NULL };
+	assert_int_equal(parse_env(bad, "true", NULL), -1);
+	assert_error_names("JAILINIT_ALLOW", "'b..test'");
+	char *blank[] = { "JAILINIT_ALLOW= , ", NULL };
+	assert_int_equal(parse_env(blank, "true", NULL), 0);
+	assert_false(options_egress(&o));
+	char *lim[] = { "JAILINIT_EGRESS_LIMITS=conns=x", NULL };
+	assert_int_equal(parse_env(lim, "true", NULL), -1);
+	assert_error_names("JAILINIT_EGRESS_LIMITS", "conns=x");
+}
+
+static void test_allow_errors(void **state)
+{
+	assert_int_equal(parse("--allow", "bad host", "true"), -1);
+	assert_error_names("--allow", "'bad host'");
+	assert_int_equal(parse("--allow", "a.test:70000", "true"), -1);
+	assert_error_names("--allow", "'a.test:70000'");
+	assert_int_equal(parse("--deny", "a.test:0", "--allow", "b.test", "true"), -1);
+	assert_error_names("--deny", "'a.test:0'");
+	assert_int_equal(parse("--allow", "a.test", "--proxy-port", "1", "--proxy", "/bin/p", "true"), -1);
+	assert_error_names("--allow", "choose one");
+	assert_int_equal(parse("--allow", "a.test", "--net", "transparent", "true"), -1);
+	assert_error_names("--net", "not yet");
+	assert_int_equal(parse("--allow", "a.test", "--net", "none", "true"), -1);
+	assert_error_names("--net", NULL);
+	assert_int_equal(parse("--deny", "a.test", "true"), -1);
+	assert_error_names("--deny", "needs --allow");
+	assert_int_equal(parse("--audit-log", "/tmp/x", "true"), -1);
+	assert_error_names("--audit-log", "needs --allow");
+	assert_int_equal(parse("--allow-file", "", "true"), -1);
+	assert_error_names("--allow-file", "empty");
+	/* --net host keeps its meaning: everything accepted, nothing applied */
+	assert_int_equal(parse("--net", "host", "--allow", "a.test", "true"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +603,9 @@ int main(void)
 		cmocka_unit_test(test_environment_errors_name_the_variable),
 		cmocka_unit_test(test_reentrant),
 		cmocka_unit_test(test_signal_from_name),
+		cmocka_unit_test(test_allow_starts_the_builtin_proxy),
+		cmocka_unit_test(test_allow_from_the_environment),
+		cmocka_unit_test(test_allow_errors),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
