@@ -26,7 +26,9 @@ static int authority(struct http_head *h, const char *s, size_t n, int need_port
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
 		      ch == '.' || ch == '_'))
 			return -1;
-		h->host[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		h->host[i] = ch;
 	}
 	h->host[hn] = '\0';
 	if (colon) {

@@ -11,7 +11,7 @@
 #include "../init/options.h"
 #include "elog.h"
 
-#define POLICY_FILE_MAX (256 * 1024)
+#define POLICY_FILE_MAX ((size_t)256 * 1024)
 
 static int is_sep(char ch)
 {
@@ -135,7 +135,7 @@ static int add_file(struct egress_policy *p, const char *path, struct ji_err *er
 		got += (size_t)n;
 		if (got == POLICY_FILE_MAX) {
 			close(fd);
-			ji_fail(err, "--allow-file", EFBIG, "'%s' is larger than %d bytes", path, POLICY_FILE_MAX);
+			ji_fail(err, "--allow-file", EFBIG, "'%s' is larger than %zu bytes", path, POLICY_FILE_MAX);
 			err->exit_code = EXIT_USAGE;
 			return -1;
 		}

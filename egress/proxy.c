@@ -41,7 +41,7 @@
 /* A connection's buffer while it has one: the request as read, what is
  * made of it (the rewritten request or a refusal), and the DNS query's. */
 #define EGRESS_DNS_BUF 2048
-#define EGRESS_BUF (2 * EGRESS_HEADER_MAX + EGRESS_DNS_BUF)
+#define EGRESS_BUF ((size_t)2 * EGRESS_HEADER_MAX + EGRESS_DNS_BUF)
 #define EGRESS_FDS_PER_CONN 7             /* 2 sockets, 2 pipes, a DNS socket */
 #define ROLE_CLIENT 0
 #define ROLE_UPSTREAM 1
@@ -722,7 +722,7 @@ static void step_head(struct server *s, struct conn *c)
 	}
 	c->state = C_RESOLVE;
 	c->dns_fd_polled = -1;
-	step_resolve(s, c, resolve_start(&c->rq, &s->rc, c->host, c->buf + 2 * EGRESS_HEADER_MAX, EGRESS_DNS_BUF,
+	step_resolve(s, c, resolve_start(&c->rq, &s->rc, c->host, c->buf + (size_t)2 * EGRESS_HEADER_MAX, EGRESS_DNS_BUF,
 					 now_ms()));
 }
 

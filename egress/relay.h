@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define RELAY_NO_LIMIT UINT64_MAX
-#define RELAY_CHUNK (64u * 1024u) /* the most one splice call asks for */
+#define RELAY_CHUNK ((size_t)64 * 1024) /* the most one splice call asks for */
 
 struct relay_dir {
 	int pipe_r, pipe_w;   /* -1 while closed */

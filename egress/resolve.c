@@ -127,7 +127,9 @@ static int fold_name(const char *s, size_t n, char *out)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
-		out[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		out[i] = ch;
 	}
 	out[n] = '\0';
 	return 0;

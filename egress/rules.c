@@ -75,7 +75,12 @@ static int valid_name(const char *s, size_t n)
 static void lower(char *dst, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		dst[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
+	{
+		char ch = s[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		dst[i] = ch;
+	}
 	dst[n] = '\0';
 }
 
