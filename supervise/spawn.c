@@ -1,9 +1,12 @@
 /* spawn: vfork + exec of the supervised command (see spawn.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,10 +37,72 @@ void spawn_child_setup(void)
 	child_setup(1);
 }
 
+/* One PATH entry (len bytes at dir, empty = the current directory) joined
+ * with file into buf; -1 when it does not fit. */
+static int path_join(char *buf, size_t cap, const char *dir, size_t len, const char *file)
+{
+	size_t flen = strlen(file);
+
+	if (len + 1 + flen + 1 > cap)
+		return -1;
+	memcpy(buf, dir, len);
+	if (len > 0)
+		buf[len++] = '/';
+	memcpy(buf + len, file, flen + 1);
+	return 0;
+}
+
+/* execvp's search of PATH (musl's default PATH when unset; no /bin/sh
+ * fallback for ENOEXEC, like musl), with one difference: an EACCES counts
+ * as "found but not executable" only when the file is there. A directory
+ * that cannot be searched hides nothing: a command found nowhere is ENOENT
+ * (127) whatever PATH holds, and EACCES (126) means some entry had it.
+ * Runs in a vfork child: stack only, no allocation. */
 int spawn_exec(char *const argv[])
 {
-	execvp(argv[0], argv);
-	return errno;
+	extern char **environ;
+	const char *file = argv[0], *path, *p;
+	char buf[PATH_MAX];
+	struct stat st;
+	int found_unexecutable = 0;
+
+	if (file == NULL || file[0] == '\0')
+		return ENOENT;
+	if (strchr(file, '/') != NULL) {
+		execve(file, argv, environ);
+		return errno;
+	}
+	if (strlen(file) > NAME_MAX)
+		return ENAMETOOLONG;
+	path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	for (p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+
+		if (path_join(buf, sizeof buf, p, (size_t)(end - p), file) == 0) {
+			execve(buf, argv, environ);
+			switch (errno) {
+			case EACCES:
+				if (stat(buf, &st) == 0)
+					found_unexecutable = 1;
+				break;
+			case ENOENT:
+			case ENOTDIR:
+			case ESTALE:
+			case ENODEV:
+			case ETIMEDOUT:
+			case ENAMETOOLONG:
+				break; /* not here: the next entry */
+			default:
+				return errno; /* found, and it cannot run (ENOEXEC, ETXTBSY, E2BIG ...) */
+			}
+		}
+		p = end;
+		if (*p == '\0')
+			break;
+	}
+	return found_unexecutable ? EACCES : ENOENT;
 }
 
 int exec_errno_exit_code(int errnum)

@@ -16,7 +16,9 @@
  * mask restored. */
 void spawn_child_setup(void);
 
-/* execvp(argv[0], argv); returns the errno when it fails. */
+/* execvp(argv[0], argv), searching all of PATH; returns the errno when it
+ * fails: ENOENT when argv[0] is nowhere (an unsearchable directory in PATH
+ * hides nothing), EACCES only when it was found but cannot be executed. */
 int spawn_exec(char *const argv[]);
 
 /* Exit code for an exec failure: 127 when not found, 126 otherwise. */

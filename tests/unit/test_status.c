@@ -5,10 +5,13 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -120,6 +123,86 @@ static void test_spawn_reports_exec_failure_in_parent(void **state)
 	assert_int_equal(errno, ECHILD);
 }
 
+/* spawn_exec's PATH search, run in a child as uid 65534 (root searches
+ * every directory): returns the exit code the init would use. */
+static int exec_in_path_as_nobody(const char *path_env, const char *cmd)
+{
+	int st;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { (char *)cmd, NULL };
+
+		if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+				       setresuid(65534, 65534, 65534) != 0))
+			_exit(99);
+		if (setenv("PATH", path_env, 1) != 0)
+			_exit(98);
+		_exit(exec_errno_exit_code(spawn_exec(argv)));
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void make_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* Like execvp, the whole PATH is searched; unlike musl's and glibc's
+ * execvp, a directory that cannot be searched does not make a command that
+ * is nowhere 126 (EACCES): 127 when not found, 126 only when found but not
+ * executable. */
+static char path_dir[] = "/tmp/jailinit-path-XXXXXX";
+
+static int remove_path_dir(void **state)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", path_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_exec_searches_the_whole_path(void **state)
+{
+	char *dir = path_dir;
+	char locked[64], first[64], second[64], path[256], f[128];
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(locked, sizeof locked, "%s/locked", dir);
+	snprintf(first, sizeof first, "%s/first", dir);
+	snprintf(second, sizeof second, "%s/second", dir);
+	assert_int_equal(mkdir(locked, 0), 0); /* unsearchable for uid 65534 */
+	assert_int_equal(mkdir(first, 0755), 0);
+	assert_int_equal(mkdir(second, 0755), 0);
+	snprintf(f, sizeof f, "%s/tool", first);
+	make_file(f, "#!/bin/sh\nexit 3\n", 0644); /* found, not executable */
+	snprintf(f, sizeof f, "%s/tool", second);
+	make_file(f, "#!/bin/sh\nexit 7\n", 0755);
+	snprintf(f, sizeof f, "%s/onlyhere", first);
+	make_file(f, "#!/bin/sh\nexit 0\n", 0644);
+
+	/* not anywhere, an unsearchable directory first: 127, not 126 */
+	snprintf(path, sizeof path, "%s:%s", locked, second);
+	assert_int_equal(exec_in_path_as_nobody(path, "jailinit-no-such-tool"), 127);
+	/* an EACCES earlier hides no later match (execvp does the same) */
+	snprintf(path, sizeof path, "%s:%s:%s", locked, first, second);
+	assert_int_equal(exec_in_path_as_nobody(path, "tool"), 7);
+	/* found but not executable, nowhere else: 126 */
+	snprintf(path, sizeof path, "%s:%s:%s", locked, first, second);
+	assert_int_equal(exec_in_path_as_nobody(path, "onlyhere"), 126);
+	/* a lone missing directory: 127 */
+	assert_int_equal(exec_in_path_as_nobody("/jailinit-nonexistent-dir", "tool"), 127);
+}
+
 static void test_spawn_runs_the_command(void **state)
 {
 	struct ji_err err;
@@ -195,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_exit_zero_maps_only_listed_codes),
 		cmocka_unit_test(test_exec_error_codes),
 		cmocka_unit_test(test_spawn_reports_exec_failure_in_parent),
+		cmocka_unit_test_teardown(test_exec_searches_the_whole_path, remove_path_dir),
 		cmocka_unit_test(test_spawn_runs_the_command),
 		cmocka_unit_test(test_err_values),
 		cmocka_unit_test(test_errno_names),
