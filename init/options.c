@@ -71,17 +71,19 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return s == NULL ? -1 : parse_digits(s, strlen(s), max, out);
 }
 
-/* "SECONDS" with an optional fraction, to milliseconds (digits past the
- * third decimal are dropped). No floating point: exact and locale-free. */
-static int parse_seconds_ms(const char *s, int *ms)
+/* "SECONDS" with an optional fraction, at most max_s, to milliseconds
+ * (digits past the third decimal are dropped). No floating point: exact and
+ * locale-free. 0, -1 when it is not such a number, -2 when it is one but
+ * out of range. */
+static int parse_seconds_ms(const char *s, unsigned long max_s, int *ms)
 {
 	const char *dot = strchr(s, '.');
 	size_t n = dot != NULL ? (size_t)(dot - s) : strlen(s);
 	unsigned long sec = 0, frac = 0;
 	size_t fn, k;
 
-	if (n > 0 && parse_digits(s, n, (unsigned long)(INT_MAX / 1000 - 1), &sec) != 0)
-		return -1;
+	if (n > 0 && parse_digits(s, n, ULONG_MAX / 1000, &sec) != 0)
+		return strspn(s, "0123456789") == n ? -2 : -1; /* digits, too many of them */
 	if (dot == NULL) {
 		if (n == 0)
 			return -1;
@@ -96,6 +98,8 @@ static int parse_seconds_ms(const char *s, int *ms)
 		for (k = fn; k < 3; k++)
 			frac *= 10;
 	}
+	if (sec > max_s || (sec == max_s && frac > 0))
+		return -2;
 	*ms = (int)(sec * 1000 + frac);
 	return 0;
 }
@@ -127,12 +131,29 @@ static int parse_port(const char *s, uint16_t *port)
 	return 0;
 }
 
-/* "A.B.C.D/30" or "/31", the network address itself. */
+/* What a jail link cannot use, by its network address (the ranges are
+ * aligned far wider than a /30): NULL when it is ordinary unicast. */
+static const char *unusable_range(uint32_t net)
+{
+	if (net >> 24 == 0)
+		return "0.0.0.0/8 is \"this network\" (RFC 1122), never a link's address";
+	if (net >> 24 == 127)
+		return "127.0.0.0/8 is loopback, which the kernel refuses to route over a link";
+	if (net >> 28 == 0xE)
+		return "224.0.0.0/4 is multicast, not an interface address";
+	if (net >> 28 == 0xF)
+		return "240.0.0.0/4 is reserved (RFC 1112) and holds the broadcast 255.255.255.255";
+	return NULL;
+}
+
+/* "A.B.C.D/30" or "/31", the network address itself, in ordinary unicast
+ * space: what the kernel would refuse later (or accept and misroute) is a
+ * usage error now. */
 static int parse_subnet(const char *s, uint32_t *net, int *prefix, struct ji_err *err, const char *name)
 {
 	uint32_t addr = 0;
 	unsigned long part, pfx;
-	const char *p = s;
+	const char *p = s, *why;
 	int i;
 
 	for (i = 0; i < 4; i++) {
@@ -153,6 +174,10 @@ static int parse_subnet(const char *s, uint32_t *net, int *prefix, struct ji_err
 		return ji_fail(err, name, 0, "'%s' is not the network address of a /%lu (try %u.%u.%u.%u/%lu)", s,
 			       pfx, a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, pfx);
 	}
+	why = unusable_range(addr);
+	if (why != NULL)
+		return ji_fail(err, name, 0, "'%s' cannot be the jail link: %s (the default is 198.18.0.0/30)", s,
+			       why);
 	*net = addr;
 	*prefix = (int)pfx;
 	return 0;
@@ -192,9 +217,15 @@ static int apply_value(struct options *o, enum opt_id id, const char *name, char
 {
 	switch (id) {
 	case O_GRACE:
-		if (parse_seconds_ms(v, &o->grace_ms) != 0)
-			return ji_fail(err, name, 0, "'%s' is not a number of seconds", v);
-		return 0;
+		switch (parse_seconds_ms(v, GRACE_MAX_SECONDS, &o->grace_ms)) {
+		case 0:
+			return 0;
+		case -2:
+			return ji_fail(err, name, 0, "'%s' is out of range (0 to %d seconds)", v, GRACE_MAX_SECONDS);
+		default:
+			return ji_fail(err, name, 0, "'%s' is not a number of seconds (0 to %d, fractions allowed)", v,
+				       GRACE_MAX_SECONDS);
+		}
 	case O_LOG_FORMAT:
 		if (strcmp(v, "text") == 0)
 			o->log_format = LOG_TEXT;
@@ -565,6 +596,13 @@ static const struct {
 	{ "SYS", SIGSYS },
 };
 
+/* Real-time signals by name count from 34, as a shell on glibc says them
+ * (kill -l: 34 SIGRTMIN, 35 SIGRTMIN+1 ... 64 SIGRTMAX), not from this
+ * libc's SIGRTMIN (musl's is 35): the number that reaches the process is
+ * the one the user read off their shell. */
+#define RTMIN_AS_SHELLS_SAY 34
+#define RTMAX_KERNEL 64
+
 int signal_from_name(const char *name)
 {
 	unsigned long n;
@@ -573,7 +611,7 @@ int signal_from_name(const char *name)
 	if (name == NULL || *name == '\0')
 		return -1;
 	if (name[0] >= '0' && name[0] <= '9')
-		return parse_ulong(name, 1000, &n) == 0 && n >= 1 && n <= (unsigned long)SIGRTMAX ? (int)n : -1;
+		return parse_ulong(name, 1000, &n) == 0 && n >= 1 && n <= RTMAX_KERNEL ? (int)n : -1;
 	if (strncasecmp(name, "SIG", 3) == 0)
 		name += 3;
 	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++)
@@ -583,14 +621,14 @@ int signal_from_name(const char *name)
 	if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
 		int max = (name[4] == 'X' || name[4] == 'x');
 		const char *rest = name + 5;
-		int base = max ? SIGRTMAX : SIGRTMIN;
+		int base = max ? RTMAX_KERNEL : RTMIN_AS_SHELLS_SAY;
 
 		if (*rest == '\0')
 			return base;
 		if (*rest != (max ? '-' : '+') || parse_ulong(rest + 1, 64, &n) != 0)
 			return -1;
 		base = max ? base - (int)n : base + (int)n;
-		return base >= SIGRTMIN && base <= SIGRTMAX ? base : -1;
+		return base >= RTMIN_AS_SHELLS_SAY && base <= RTMAX_KERNEL ? base : -1;
 	}
 	return -1;
 }

@@ -72,6 +72,7 @@ struct options {
 };
 
 #define DEFAULT_GRACE_MS 5000
+#define GRACE_MAX_SECONDS 1000000 /* --grace takes 0 to this (about 11.6 days) */
 #define DEFAULT_EGRESS_PORT 3128 /* the built-in proxy's port when --allow is given */
 #define DEFAULT_EGRESS_UID 65533 /* the built-in proxy's uid:gid (65532 when the agent has it) */
 #define DEFAULT_AGENT_ID 65534
@@ -82,7 +83,9 @@ struct options {
  * naming the option. ACTION_RUN without a command is an error. */
 int options_parse(struct options *o, int argc, char **argv, char **envp, struct ji_err *err);
 
-/* Signal number for "SIGTERM", "TERM", "15", "SIGRTMIN+3"; -1 when unknown. */
+/* Signal number for "SIGTERM", "TERM", "15", "SIGRTMIN+3"; -1 when unknown.
+ * RTMIN is 34 and RTMAX 64 as a shell on glibc says them (kill -l), not
+ * this libc's SIGRTMIN: RTMIN+n = 34+n, RTMAX-n = 64-n, numbers 1-64. */
 int signal_from_name(const char *name);
 
 /* True when the built-in proxy runs: some --allow, --allow-file or

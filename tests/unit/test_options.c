@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -169,6 +170,20 @@ static void test_grace(void **state)
 	assert_int_equal(parse("--grace=.", "cmd"), -1);
 	assert_int_equal(parse("--grace=1e3", "cmd"), -1);
 	assert_int_equal(parse("--grace=99999999999", "cmd"), -1);
+	assert_error_names("--grace", "'99999999999' is out of range (0 to 1000000 seconds)");
+	assert_int_equal(parse("--grace=99999999999999999999999999", "cmd"), -1);
+	assert_error_names("--grace", "out of range");
+	/* The range is 0 to 1000000 seconds, and said so. */
+	assert_int_equal(parse("--grace=1000000", "cmd"), 0);
+	assert_int_equal(o.grace_ms, 1000000000);
+	assert_int_equal(parse("--grace=999999.999", "cmd"), 0);
+	assert_int_equal(o.grace_ms, 999999999);
+	assert_int_equal(parse("--grace=1000000.001", "cmd"), -1);
+	assert_error_names("--grace", "out of range");
+	assert_int_equal(parse("--grace=2147483", "cmd"), -1);
+	assert_error_names("--grace", "'2147483' is out of range (0 to 1000000 seconds)");
+	assert_int_equal(parse("--grace=abc", "cmd"), -1);
+	assert_error_names("--grace", "'abc' is not a number of seconds (0 to 1000000, fractions allowed)");
 	/* hand-parsed (no strtod): only digits, one optional dot */
 	static const char *const bad[] = {
 		"--grace=1.2.3", "--grace= 1", "--grace=1 ", "--grace=+1", "--grace=1,5",
@@ -350,8 +365,32 @@ static void test_subnet(void **state)
 	assert_int_equal(parse("--subnet=10.0.256.0/30", "cmd"), -1);
 	assert_int_equal(parse("--subnet=10.0.0/30", "cmd"), -1);
 	assert_int_equal(parse("--subnet=10.0.0.0.0/30", "cmd"), -1);
-	assert_int_equal(parse("--subnet=255.255.255.252/30", "cmd"), 0);
-	assert_int_equal(o.subnet, 0xFFFFFFFCu);
+	assert_int_equal(parse("--subnet=10.0.0.0/32", "cmd"), -1);
+	assert_error_names("--subnet", "/30 or /31");
+
+	/* Ranges no link can use are refused here, with the reason, not by
+	 * the kernel later (71) or never (240/4, the broadcast). */
+	static const char *const unusable[][2] = {
+		{ "0.0.0.0/30", "this network" }, { "0.0.0.0/31", "this network" },
+		{ "0.255.255.252/30", "this network" }, { "127.0.0.0/30", "loopback" },
+		{ "127.255.255.254/31", "loopback" }, { "224.0.0.0/30", "multicast" },
+		{ "239.255.255.252/30", "multicast" }, { "240.0.0.0/30", "reserved" },
+		{ "255.255.255.252/30", "255.255.255.255" }, { "255.255.255.254/31", "reserved" },
+	};
+	for (size_t i = 0; i < sizeof unusable / sizeof unusable[0]; i++) {
+		char arg[48];
+		snprintf(arg, sizeof arg, "--subnet=%s", unusable[i][0]);
+		assert_int_equal(parse(arg, "cmd"), -1);
+		assert_error_names("--subnet", unusable[i][0]);
+		assert_error_names("--subnet", unusable[i][1]);
+	}
+	/* Their neighbours are ordinary unicast. */
+	assert_int_equal(parse("--subnet=1.0.0.0/30", "cmd"), 0);
+	assert_int_equal(o.subnet, 0x01000000u);
+	assert_int_equal(parse("--subnet=126.255.255.252/30", "cmd"), 0);
+	assert_int_equal(parse("--subnet=128.0.0.0/31", "cmd"), 0);
+	assert_int_equal(parse("--subnet=223.255.255.252/30", "cmd"), 0);
+	assert_int_equal(o.subnet, 0xDFFFFFFCu);
 }
 
 static void test_check_subcommand(void **state)
@@ -484,11 +523,22 @@ static void test_signal_from_name(void **state)
 	assert_int_equal(signal_from_name("SIGCHLD"), SIGCHLD);
 	assert_int_equal(signal_from_name("SIGWINCH"), SIGWINCH);
 	assert_int_equal(signal_from_name("SIGSYS"), SIGSYS);
-	assert_int_equal(signal_from_name("SIGRTMIN"), SIGRTMIN);
-	assert_int_equal(signal_from_name("SIGRTMIN+3"), SIGRTMIN + 3);
-	assert_int_equal(signal_from_name("RTMAX-1"), SIGRTMAX - 1);
-	assert_int_equal(signal_from_name("SIGRTMAX"), SIGRTMAX);
+	/* As a shell on glibc says them (kill -l), whatever this libc's
+	 * SIGRTMIN (musl's is 35): RTMIN 34 ... RTMAX 64. */
+	assert_int_equal(signal_from_name("SIGRTMIN"), 34);
+	assert_int_equal(signal_from_name("rtmin"), 34);
+	assert_int_equal(signal_from_name("SIGRTMIN+3"), 37);
+	assert_int_equal(signal_from_name("RTMIN+30"), 64);
+	assert_int_equal(signal_from_name("RTMAX-1"), 63);
+	assert_int_equal(signal_from_name("RTMAX-30"), 34);
+	assert_int_equal(signal_from_name("SIGRTMAX"), 64);
 	assert_int_equal(signal_from_name("64"), 64);
+	assert_int_equal(signal_from_name("34"), 34);
+	assert_int_equal(signal_from_name("32"), 32);
+	assert_int_equal(signal_from_name("RTMIN+31"), -1);
+	assert_int_equal(signal_from_name("RTMAX-31"), -1);
+	assert_int_equal(signal_from_name("RTMIN-1"), -1);
+	assert_int_equal(signal_from_name("RTMAX+1"), -1);
 
 	assert_int_equal(signal_from_name("0"), -1);
 	assert_int_equal(signal_from_name("65"), -1);
