@@ -311,7 +311,7 @@ static int handshake_configured(struct jail_state *s, struct ji_err *err)
 	if (rc < 0)
 		return ji_fail(err, "handshake", errno, "waiting for the jail side");
 	if (rc == 1)
-		return ji_fail(err, "jail side", ECHILD, "the jail's init died while configuring");
+		return ji_fail(err, "jail side", 0, "the jail's init died while configuring");
 	if (m.stage == HS_FAILED) {
 		hs_to_err(&m, err);
 		record(s, err->step, -1, err);

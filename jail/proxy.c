@@ -250,7 +250,8 @@ int proxy_wait_ready(struct proxy *px, int timeout_ms, struct ji_err *err)
 		pid_t r = waitpid(px->pid, &status, WNOHANG);
 		if (r == px->pid) {
 			px->pid = 0;
-			return ji_fail(err, "proxy ready", ECHILD, "the proxy exited (%s %d) before listening on port %u",
+			/* no errno applies: the proxy's status says it all */
+			return ji_fail(err, "proxy ready", 0, "the proxy exited (%s %d) before listening on port %u",
 				       WIFSIGNALED(status) ? "signal" : "status",
 				       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), px->port);
 		}
