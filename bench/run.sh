@@ -40,7 +40,7 @@ case $bdir in
 			echo "bench: could not build $rel/tools/checkcost (check cost: n/a)" >&2
 	fi ;;
 esac
-for t in stamp startlat orphans; do
+for t in stamp startlat orphans egressbench; do
 	src=$root/tests/tools/$t.c
 	if [ ! -x "$tools/$t" ] || [ "$src" -nt "$tools/$t" ]; then
 		echo "bench: building $tools/$t" >&2
@@ -53,4 +53,7 @@ done
 # machine's interfaces, routes or ruleset.
 JI_ROOT_NETNS=$(readlink /proc/self/ns/net)
 export JI_ROOT_NETNS
-exec unshare --net -- /usr/bin/python3 "$here/bench.py" "$ji" "$tools" "$out"
+unshare --net -- /usr/bin/python3 "$here/bench.py" "$ji" "$tools" "$out"
+# The egress proxy (issue 9), in a network namespace of its own too; its
+# section is appended to the report.
+exec unshare --net -- /usr/bin/python3 "$here/egress.py" "$ji" "$tools" "$out"

@@ -37,11 +37,13 @@
 #include "resolve.h"
 
 #define EGRESS_SWEEP_MS 200
+#define EGRESS_PIPE_CACHE 128 /* empty pipe pairs kept: 2 syscalls and 4 closes fewer a connection */
 #define EGRESS_LINGER_MS 2000 /* after a refusal, for the client to read it and close */
 /* A connection's buffer while it has one: the request as read, what is
  * made of it (the rewritten request or a refusal), and the DNS query's. */
 #define EGRESS_DNS_BUF 2048
-#define EGRESS_BUF ((size_t)2 * EGRESS_HEADER_MAX + EGRESS_DNS_BUF)
+/* rounded up to whole pages, so that a buffer given back (madvise) is exactly its own */
+#define EGRESS_BUF (((size_t)2 * EGRESS_HEADER_MAX + EGRESS_DNS_BUF + 4095) & ~(size_t)4095)
 #define EGRESS_FDS_PER_CONN 7             /* 2 sockets, 2 pipes, a DNS socket */
 #define ROLE_CLIENT 0
 #define ROLE_UPSTREAM 1
@@ -84,6 +86,8 @@ struct server {
 	unsigned char *pool;     /* n_conns * EGRESS_BUF, reserved, touched lazily */
 	unsigned *free_bufs;     /* stack of buffer indices */
 	unsigned n_free;
+	int pipes[EGRESS_PIPE_CACHE][2]; /* empty pipes of closed relays, for the next */
+	unsigned n_pipes;
 	long long next_sweep;
 };
 
@@ -202,13 +206,35 @@ static void conn_log(const struct conn *c, const char *verdict, const char *reas
 	elog_write(&e);
 }
 
+/* A direction's pipe back to the cache when it is empty, else closed. */
+static void pipe_put(struct server *s, struct relay_dir *d)
+{
+	if (d->pipe_r >= 0 && d->in_pipe == 0 && s->n_pipes < EGRESS_PIPE_CACHE) {
+		s->pipes[s->n_pipes][0] = d->pipe_r;
+		s->pipes[s->n_pipes][1] = d->pipe_w;
+		s->n_pipes++;
+		d->pipe_r = d->pipe_w = -1;
+	}
+	relay_dir_close(d);
+}
+
+static int pipe_get(struct server *s, struct relay_dir *d)
+{
+	if (s->n_pipes == 0)
+		return relay_dir_open(d);
+	s->n_pipes--;
+	d->pipe_r = s->pipes[s->n_pipes][0];
+	d->pipe_w = s->pipes[s->n_pipes][1];
+	return 0;
+}
+
 static void conn_free(struct server *s, struct conn *c)
 {
 	if (c->state == C_RELAY)
 		conn_log(c, "allow", c->close_reason, 1);
 	resolve_end(&c->rq);
-	relay_dir_close(&c->up);
-	relay_dir_close(&c->down);
+	pipe_put(s, &c->up);
+	pipe_put(s, &c->down);
 	if (c->ufd >= 0)
 		close(c->ufd);
 	if (c->cfd >= 0)
@@ -560,7 +586,7 @@ static void step_relay(struct server *s, struct conn *c);
 
 static void start_relay(struct server *s, struct conn *c)
 {
-	if (relay_dir_open(&c->up) < 0 || relay_dir_open(&c->down) < 0) {
+	if (pipe_get(s, &c->up) < 0 || pipe_get(s, &c->down) < 0) {
 		snprintf(c->why, sizeof c->why, "pipe: %s", strerror(errno));
 		conn_log(c, "error", c->why, 0);
 		conn_free(s, c);
@@ -598,10 +624,13 @@ static void step_connected(struct server *s, struct conn *c)
 
 	if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
 		e = errno;
+	/* SO_ERROR is 0 while the connection is under way too */
 	if (e == 0 && getpeername(c->ufd, (struct sockaddr *)&peer, &pl) < 0)
 		e = errno;
 	if (e == EINPROGRESS || e == ENOTCONN)
 		return; /* not yet */
+	if (e == 0 && getsockname(c->ufd, (struct sockaddr *)&me, &ml) < 0)
+		e = errno;
 	if (e != 0) {
 		snprintf(c->why, sizeof c->why, "connect to %u.%u.%u.%u: %s", c->addr >> 24, (c->addr >> 16) & 255,
 			 (c->addr >> 8) & 255, c->addr & 255, strerror(e));
@@ -610,8 +639,7 @@ static void step_connected(struct server *s, struct conn *c)
 	}
 	/* An address of the container itself (its own eth0, say) is as local
 	 * as loopback: the kernel routed it back to us. */
-	if (getsockname(c->ufd, (struct sockaddr *)&me, &ml) == 0 && me.sin_addr.s_addr == peer.sin_addr.s_addr &&
-	    !named_by_rule(s, c, c->addr)) {
+	if (ntohl(me.sin_addr.s_addr) == c->addr && !named_by_rule(s, c, c->addr)) {
 		snprintf(c->why, sizeof c->why, "%s resolves to %u.%u.%u.%u, an address of this container", c->host,
 			 c->addr >> 24, (c->addr >> 16) & 255, (c->addr >> 8) & 255, c->addr & 255);
 		conn_log(c, "deny", c->why, 0);
