@@ -59,14 +59,16 @@ static const char usage_text[] =
 	"  --dns-port PORT        send the jail's DNS to this port\n"
 	"  --seccomp=on|off       the agent's seccomp filter (default on)\n"
 	"  --hostname NAME        the jail's host name\n"
-	"  --user UID[:GID]       the agent's ids (default 65534:65534)\n"
+	"  --user UID[:GID]       the agent's ids in the jail (default 65534:65534)\n"
+	"  --outside-user UID[:GID]\n"
+	"                  the container ids the agent is (default 65520:65520; never 0)\n"
 	"  --subnet A.B.C.D/30|31 the jail link (default 198.18.0.0/30)\n"
 	"\n"
 	"Both --opt=VALUE and --opt VALUE work. Environment: JAILINIT_SUBREAPER,\n"
 	"JAILINIT_KILL_PROCESS_GROUP, JAILINIT_VERBOSITY (TINI_* aliases),\n"
-	"JAILINIT_GRACE, JAILINIT_LOG_FORMAT, JAILINIT_NET, JAILINIT_ALLOW (rules\n"
-	"separated by spaces or commas), JAILINIT_RESOLV_CONF, JAILINIT_HOSTS,\n"
-	"JAILINIT_EGRESS_LIMITS.\n"
+	"JAILINIT_GRACE, JAILINIT_LOG_FORMAT, JAILINIT_NET, JAILINIT_OUTSIDE_USER,\n"
+	"JAILINIT_ALLOW (rules separated by spaces or commas), JAILINIT_RESOLV_CONF,\n"
+	"JAILINIT_HOSTS, JAILINIT_EGRESS_LIMITS.\n"
 	"Exit codes: COMMAND's own; 128+N killed by signal N; 64 usage;\n"
 	"69 the proxy failed; 71 setup failed; 77 the container forbids the jail;\n"
 	"126 cannot execute; 127 not found. See docs/usage.md.\n";
@@ -112,8 +114,8 @@ static int run_unjailed(const struct options *o)
 
 	log_msg(LOG_WARN, "--net host: the command runs WITHOUT a network jail (explicit opt-out)");
 	if (o->proxy_port != 0 || o->proxy_cmd != NULL || o->dns_port != 0 || o->agent_user_set ||
-	    o->hostname != NULL)
-		log_msg(LOG_WARN, "--net host: --proxy*, --dns-port, --user and --hostname are not applied");
+	    o->outside_user_set || o->hostname != NULL)
+		log_msg(LOG_WARN, "--net host: --proxy*, --dns-port, --user, --outside-user and --hostname are not applied");
 	pid = spawn_command(o->command, &err);
 	if (pid < 0) {
 		log_err(&err);

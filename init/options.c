@@ -16,7 +16,7 @@
 enum opt_id {
 	O_HELP, O_VERSION, O_GRACE, O_LOG_FORMAT, O_NET, O_PROXY_PORT, O_PROXY,
 	O_PROXY_USER, O_DNS_PORT, O_SECCOMP, O_HOSTNAME, O_USER, O_SUBNET, O_JSON,
-	O_ALLOW, O_ALLOW_FILE, O_DENY, O_AUDIT_LOG,
+	O_ALLOW, O_ALLOW_FILE, O_DENY, O_AUDIT_LOG, O_OUTSIDE_USER,
 };
 
 struct long_opt {
@@ -38,6 +38,7 @@ static const struct long_opt long_opts[] = {
 	{ "--seccomp", O_SECCOMP, 1 },
 	{ "--hostname", O_HOSTNAME, 1 },
 	{ "--user", O_USER, 1 },
+	{ "--outside-user", O_OUTSIDE_USER, 1 },
 	{ "--subnet", O_SUBNET, 1 },
 	{ "--json", O_JSON, 0 },
 	{ "--allow", O_ALLOW, 1 },
@@ -269,6 +270,17 @@ static int apply_value(struct options *o, enum opt_id id, const char *name, char
 			return ji_fail(err, name, 0, "'%s' is not UID or UID:GID (numbers)", v);
 		o->agent_user_set = 1;
 		return 0;
+	case O_OUTSIDE_USER:
+		if (parse_ids(v, &o->outside_uid, &o->outside_gid) != 0)
+			return ji_fail(err, name, 0, "'%s' is not UID or UID:GID (numbers)", v);
+		/* the whole point: the agent is nobody to the container's files */
+		if (o->outside_uid == 0 || o->outside_gid == 0)
+			return ji_fail(err, name, 0,
+				       "'%s': the agent would be the container's root %s for every file; choose ids "
+				       "that own nothing (default %u:%u)",
+				       v, o->outside_uid == 0 ? "user" : "group", DEFAULT_OUTSIDE_ID, DEFAULT_OUTSIDE_ID);
+		o->outside_user_set = 1;
+		return 0;
 	case O_SECCOMP:
 		if (strcmp(v, "on") == 0)
 			o->seccomp = 1;
@@ -345,6 +357,7 @@ static int env_apply(struct options *o, char **envp, struct ji_err *err)
 		{ "JAILINIT_GRACE", O_GRACE },
 		{ "JAILINIT_LOG_FORMAT", O_LOG_FORMAT },
 		{ "JAILINIT_NET", O_NET },
+		{ "JAILINIT_OUTSIDE_USER", O_OUTSIDE_USER },
 	};
 	const char *which, *v;
 	unsigned long n;
@@ -400,6 +413,8 @@ static void set_defaults(struct options *o)
 	o->seccomp = 1;
 	o->agent_uid = DEFAULT_AGENT_ID;
 	o->agent_gid = DEFAULT_AGENT_ID;
+	o->outside_uid = DEFAULT_OUTSIDE_ID;
+	o->outside_gid = DEFAULT_OUTSIDE_ID;
 	o->subnet = DEFAULT_SUBNET;
 	o->subnet_prefix = DEFAULT_SUBNET_PREFIX;
 }

@@ -47,6 +47,9 @@ struct options {
 	uid_t agent_uid;        /* --user UID[:GID]; default 65534:65534 */
 	gid_t agent_gid;
 	int agent_user_set;
+	uid_t outside_uid;      /* --outside-user UID[:GID]: the container ids the agent is */
+	gid_t outside_gid;      /* (its --user is mapped onto them); default 65520:65520 */
+	int outside_user_set;
 	uint32_t subnet;        /* --subnet A.B.C.D/PREFIX, host byte order, network address */
 	int subnet_prefix;      /* 30 or 31; default 198.18.0.0/30 */
 
@@ -76,6 +79,12 @@ struct options {
 #define DEFAULT_EGRESS_PORT 3128 /* the built-in proxy's port when --allow is given */
 #define DEFAULT_EGRESS_UID 65533 /* the built-in proxy's uid:gid (65532 when the agent has it) */
 #define DEFAULT_AGENT_ID 65534
+/* The container uid:gid the agent appears as, whatever its --user inside:
+ * ids that own no file and run no process in an ordinary image (Debian and
+ * systemd leave 65520-65533 unallocated; 65532 is distroless' nonroot,
+ * 65533 jailinit's own proxy), inside the 65536 ids that even a user-namespaced
+ * container (sysbox, userns-remap) can name. */
+#define DEFAULT_OUTSIDE_ID 65520
 #define DEFAULT_SUBNET 0xC6120000u /* 198.18.0.0: RFC 2544 benchmarking range */
 #define DEFAULT_SUBNET_PREFIX 30
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,26 @@ static int confine_landlock(struct ji_err *err)
 	return landlock_apply(&pol, err);
 }
 
+/* The agent is the OOM killer's first choice, not the proxy or jailinit
+ * (an agent that eats memory must not get the proxy killed). Raising needs
+ * no capability; it is done before the id change, while /proc/self is still
+ * ours to write. (Lowering it again, to jailinit's own value at most, is
+ * the kernel's to allow: its floor only moves with CAP_SYS_RESOURCE of the
+ * host.) */
+static int raise_oom_score(struct ji_err *err)
+{
+	static const char value[] = "1000";
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ji_fail(err, "agent oom_score_adj", errno, "opening /proc/self/oom_score_adj");
+	ssize_t n = write(fd, value, sizeof value - 1);
+	int e = errno;
+	close(fd);
+	if (n != (ssize_t)(sizeof value - 1))
+		return ji_fail(err, "agent oom_score_adj", n < 0 ? e : EIO, "writing %s", value);
+	return 0;
+}
+
 /* The last steps before the agent's exec, in the agent's own process. */
 static int confine_agent(void *ctx, struct ji_err *err)
 {
@@ -92,6 +113,8 @@ static int confine_agent(void *ctx, struct ji_err *err)
 	 * keeps the container's network namespace. Marked, not closed: our
 	 * own handshake descriptors are needed until the exec. */
 	if (fds_cloexec_from(3, err) < 0)
+		return -1;
+	if (raise_oom_score(err) < 0)
 		return -1;
 	if (privdrop_all(p->agent_uid, p->agent_gid, err) < 0)
 		return -1;

@@ -1,13 +1,16 @@
 #include "jail.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,23 +95,62 @@ static void record(struct jail_state *s, const char *name, int rc, const struct 
 			return -1;                                            \
 	} while (0)
 
-/* Without a PID namespace the agent can name jailinit's and the proxy's
- * pids: it must not share their uid (the same uid may signal them). With
- * one it cannot name them (kill and pidfd_open take pids of its own PID
- * namespace), but it still sees them: /proc is the container's (there is no
- * mount namespace), so their command lines and /proc/PID/net are readable. */
+/* Is any process of this container (its /proc) running as uid, but the
+ * jail's own init? Its pid, 0 for none, -1 with errno when /proc cannot be
+ * read. /proc/PID belongs to the process's effective uid (root for a
+ * non-dumpable one, which a process the agent's uid could own is not). */
+static pid_t process_of_uid(uid_t uid, pid_t except)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -1;
+	pid_t found = 0;
+	struct dirent *e;
+	while (!found && (e = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		struct stat st;
+		if (*end || pid <= 0 || pid == except)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, 0) == 0 && st.st_uid == uid)
+			found = (pid_t)pid;
+	}
+	closedir(d);
+	return found;
+}
+
+/* The agent is its --outside-user to every process and file of the
+ * container. No other process may run as that uid (the same uid may signal
+ * it and write its /proc/PID/oom_score_adj), jailinit and the proxy least
+ * of all; without a PID namespace the agent can name their pids too. */
 static int check_agent_uid(struct jail_state *s, struct ji_err *err)
 {
-	if (s->ns_flags & CLONE_NEWPID)
-		return 0;
+	const struct jail_plan *p = s->p;
 	uid_t init_uid = geteuid();
 	uid_t proxy_uid = s->proxy && s->proxy->drop_user ? s->proxy->uid : init_uid;
-	if (s->p->agent_uid == init_uid || (s->proxy && s->p->agent_uid == proxy_uid))
-		return ji_fail(err, "agent user", EPERM,
-			       "--user %u is the uid jailinit%s runs as, and this runtime refuses a PID namespace: "
-			       "the agent could signal %s; choose another --user",
-			       (unsigned)s->p->agent_uid, s->proxy ? " or the proxy" : "",
-			       s->proxy ? "them" : "it");
+	if (p->outside_uid == init_uid || (s->proxy && p->outside_uid == proxy_uid)) {
+		ji_fail(err, "agent user", EBUSY,
+			"--outside-user %u is the uid jailinit%s runs as: the agent could signal %s; choose "
+			"ids that nothing else in the container uses",
+			(unsigned)p->outside_uid, s->proxy ? " or the proxy" : "", s->proxy ? "them" : "it");
+		err->exit_code = EXIT_USAGE;
+		return -1;
+	}
+	/* A trial runs no agent, and may meet the running jail's. */
+	if (s->trial)
+		return 0;
+	pid_t other = process_of_uid(p->outside_uid, s->inner);
+	if (other < 0)
+		return ji_fail(err, "agent user", errno, "reading /proc for processes of uid %u",
+			       (unsigned)p->outside_uid);
+	if (other > 0) {
+		ji_fail(err, "agent user", EBUSY,
+			"process %d already runs as uid %u, the container uid the agent would be "
+			"(--outside-user): the agent could signal it; choose another --outside-user",
+			(int)other, (unsigned)p->outside_uid);
+		err->exit_code = EXIT_USAGE;
+		return -1;
+	}
 	return 0;
 }
 
@@ -410,7 +452,9 @@ static int build(struct jail_state *s, int trial, struct ji_err *err)
 	STEP(s, "clone", rc);
 	STEP(s, "agent user", check_agent_uid(s, err));
 	STEP(s, "own /proc", check_proc_is_ours(err));
-	STEP(s, "uid/gid maps", ns_write_id_maps(s->inner, err));
+	struct ns_id_swap uid = { s->p->agent_uid, s->p->outside_uid };
+	struct ns_id_swap gid = { s->p->agent_gid, s->p->outside_gid };
+	STEP(s, "uid/gid maps", ns_write_id_maps_swapped(s->inner, &uid, &gid, err));
 	if (s->p->link && build_host_link(s, err) < 0)
 		return -1;
 	/* The jail side configures itself while the table and the proxy are
@@ -577,6 +621,10 @@ int jail_run(const struct options *o)
 		proxy.drop_user = plan.proxy_drop_user;
 		proxy.uid = plan.proxy_uid;
 		proxy.gid = plan.proxy_gid;
+		if (proxy_pin_binary(&proxy, plan.outside_uid, plan.outside_gid, &err) < 0) {
+			log_err(&err);
+			return err.exit_code;
+		}
 		s.proxy = &proxy;
 	}
 
@@ -595,15 +643,18 @@ int jail_run(const struct options *o)
 	/* The agent's ids are said at every start when they were not chosen
 	 * (so nobody wonders why files are not writable), else with -v. */
 	log_msg(plan.agent_ids_chosen ? LOG_INFO : LOG_WARN,
-		"jail ready: net=%s, agent uid %u gid %u%s%s%s",
+		"jail ready: net=%s, agent uid %u gid %u%s, container uid %u gid %u%s%s",
 		plan.link ? (plan.transparent ? "transparent" : "proxy") : "none", (unsigned)plan.agent_uid,
 		(unsigned)plan.agent_gid, plan.agent_ids_chosen ? "" : " (the default; --user UID[:GID] to choose)",
+		(unsigned)plan.outside_uid, (unsigned)plan.outside_gid,
 		(s.ns_flags & CLONE_NEWPID) ? ", PID namespace" : ", no PID namespace",
 		plan.seccomp ? "" : ", seccomp OFF");
 	warn_unscoped_signals(&plan, s.ns_flags);
 	if (plan.agent_uid == 0)
-		log_msg(LOG_WARN, "--user 0: the agent is root of the jail's user namespace; it cannot leave "
-				  "the jail, but may change the jail's own network settings where /proc/sys is writable");
+		log_msg(LOG_WARN, "--user 0: the agent is root of the jail's user namespace (container uid %u, "
+				  "nobody to the container's files); it cannot leave the jail, but may change the jail's "
+				  "own network settings where /proc/sys is writable",
+			(unsigned)plan.outside_uid);
 
 	struct supervise_config cfg = {
 		.kill_group = plan.kill_group,

@@ -27,6 +27,8 @@ int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *
 	p->agent_uid = o->agent_user_set ? o->agent_uid : DEFAULT_AGENT_ID;
 	p->agent_gid = o->agent_user_set ? o->agent_gid : DEFAULT_AGENT_ID;
 	p->agent_ids_chosen = o->agent_user_set;
+	p->outside_uid = o->outside_uid;
+	p->outside_gid = o->outside_gid;
 	p->proxy_cmd = o->proxy_cmd;
 	p->proxy_drop_user = o->proxy_user_set;
 	p->proxy_uid = o->proxy_uid;
@@ -36,7 +38,7 @@ int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *
 		/* an id of its own: not the agent's, not ours */
 		p->proxy_drop_user = 1;
 		p->proxy_uid = p->proxy_gid = DEFAULT_EGRESS_UID;
-		if (p->proxy_uid == p->agent_uid || p->proxy_gid == p->agent_gid)
+		if (p->proxy_uid == p->outside_uid || p->proxy_gid == p->outside_gid)
 			p->proxy_uid = p->proxy_gid = DEFAULT_EGRESS_UID - 1;
 	}
 	p->seccomp = o->seccomp;
@@ -48,8 +50,12 @@ int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *
 	if (p->link && !p->proxy_port)
 		return ji_fail(err, "plan", EINVAL, "--net %s needs --proxy-port",
 			       p->transparent ? "transparent" : "proxy");
-	if (o->proxy_user_set && o->proxy_uid == p->agent_uid)
+	/* The agent is outside_uid to every process outside the jail. */
+	if (o->proxy_user_set && (o->proxy_uid == p->outside_uid || o->proxy_gid == p->outside_gid))
 		return ji_fail(err, "plan", EINVAL,
-			       "--user and --proxy-user must differ: the same uid could signal the proxy");
+			       "--proxy-user %u:%u and the agent's container ids (--outside-user %u:%u) must differ: "
+			       "the same uid could signal the proxy or write its /proc",
+			       (unsigned)o->proxy_uid, (unsigned)o->proxy_gid, (unsigned)p->outside_uid,
+			       (unsigned)p->outside_gid);
 	return 0;
 }

@@ -32,6 +32,8 @@ struct jail_plan {
 	uid_t agent_uid;
 	gid_t agent_gid;
 	int agent_ids_chosen;   /* --user given (else the default is said at start) */
+	uid_t outside_uid;      /* the container ids agent_uid/gid are mapped onto */
+	gid_t outside_gid;
 	/* the proxy (--proxy), started in the container netns */
 	const char *proxy_cmd;  /* NULL: none started */
 	int proxy_drop_user;

@@ -14,7 +14,9 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "../base/log.h"
@@ -43,8 +45,119 @@ int proxy_init(struct proxy *px, const char *cmdline, uint32_t addr, uint16_t po
 	px->port = port;
 	px->pid = 0;
 	px->keep_fd = -1;
+	px->exe_fd = -1;
 	px->name = px->argv[0];
 	return 0;
+}
+
+/* Can the agent (uid, gid, no supplementary group, no capability) change
+ * what st describes: its bytes (a file), or its entries (a directory; one
+ * with the sticky bit, like /tmp, lets nobody replace another's file)? */
+static int agent_may_write(const struct stat *st, uid_t uid, gid_t gid)
+{
+	if (st->st_uid == uid)
+		return 1;
+	if ((st->st_mode & S_IWGRP) && st->st_gid == gid)
+		return 1;
+	if (S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))
+		return 0;
+	return (st->st_mode & S_IWOTH) != 0;
+}
+
+static int refuse_writable(const char *path, const struct stat *st, const char *what, uid_t uid, gid_t gid,
+			   struct ji_err *err)
+{
+	ji_fail(err, "--proxy", EACCES,
+		"%s %s (owner %u, group %u, mode %04o) is writable by the agent's container ids %u:%u: it could "
+		"replace the proxy; make it root's, not group- or world-writable",
+		what, path, (unsigned)st->st_uid, (unsigned)st->st_gid, (unsigned)(st->st_mode & 07777),
+		(unsigned)uid, (unsigned)gid);
+	err->exit_code = EXIT_USAGE;
+	return -1;
+}
+
+/* The PATH entry where execvp would find name: into buf, 0 or -1 (ENOENT). */
+static int find_in_path(const char *name, char *buf, size_t cap)
+{
+	const char *path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t len = (size_t)(end - p);
+		int n = snprintf(buf, cap, "%.*s%s%s", (int)len, p, len ? "/" : "", name);
+		struct stat st;
+		if (n > 0 && (size_t)n < cap && stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+			return 0;
+		if (*end == '\0')
+			break;
+		p = end;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+int proxy_pin_binary(struct proxy *px, uid_t agent_uid, gid_t agent_gid, struct ji_err *err)
+{
+	char found[PATH_MAX], real[PATH_MAX];
+	const char *name = px->argv[0];
+	if (!strchr(name, '/')) {
+		if (find_in_path(name, found, sizeof found) < 0)
+			goto cannot_exec;
+		name = found;
+	}
+	int fd = open(name, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		goto cannot_exec;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return ji_fail(err, "--proxy", e, "stat '%s'", name);
+	}
+	if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
+		goto cannot_exec;
+	}
+	if (agent_may_write(&st, agent_uid, agent_gid)) {
+		close(fd);
+		return refuse_writable(name, &st, "the proxy binary", agent_uid, agent_gid, err);
+	}
+	/* Every directory the path goes through once links are resolved. */
+	char fdpath[32];
+	snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(fdpath, real, sizeof real - 1);
+	if (n <= 0 || real[0] != '/') {
+		int e = n < 0 ? errno : EINVAL;
+		close(fd);
+		return ji_fail(err, "--proxy", e, "where '%s' really is (%s)", name, fdpath);
+	}
+	real[n] = '\0';
+	for (char *slash = strrchr(real, '/'); slash; slash = strrchr(real, '/')) {
+		*slash = '\0';
+		const char *dir = slash == real ? "/" : real;
+		struct stat d;
+		if (stat(dir, &d) < 0) {
+			int e = errno;
+			close(fd);
+			return ji_fail(err, "--proxy", e, "stat '%s'", dir);
+		}
+		if (agent_may_write(&d, agent_uid, agent_gid)) {
+			close(fd);
+			return refuse_writable(dir, &d, "the directory", agent_uid, agent_gid, err);
+		}
+		if (slash == real)
+			break;
+	}
+	px->exe_fd = fd;
+	return 0;
+
+cannot_exec:;
+	int e = errno;
+	ji_fail(err, "start proxy", e, "cannot execute '%s'", px->argv[0]);
+	err->exit_code = EXIT_PROXY_DIED;
+	return -1;
 }
 
 void proxy_init_builtin(struct proxy *px, int (*run)(void *), void *ctx, int keep_fd, uint32_t addr,
@@ -56,6 +169,7 @@ void proxy_init_builtin(struct proxy *px, int (*run)(void *), void *ctx, int kee
 	px->keep_fd = keep_fd;
 	px->addr = addr;
 	px->port = port;
+	px->exe_fd = -1;
 	px->name = "jailinit's own egress proxy";
 }
 
@@ -122,7 +236,15 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 			_exit(EXIT_SETUP);
 		supervise_child_restore();
-		int e = spawn_exec(px->argv);
+		int e;
+		if (px->exe_fd >= 0) {
+			extern char **environ;
+			/* the file checked at start, whatever its path names now */
+			syscall(SYS_execveat, px->exe_fd, "", px->argv, environ, AT_EMPTY_PATH);
+			e = errno;
+		} else {
+			e = spawn_exec(px->argv);
+		}
 		ji_fail(&child_err, "start proxy", e, "cannot execute '%s'", px->argv[0]);
 		log_err(&child_err);
 		_exit(exec_errno_exit_code(e));

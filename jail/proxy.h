@@ -1,6 +1,7 @@
 /* proxy: the optional proxy process (--proxy 'PATH ARG...'), started in the
  * container netns, split on spaces (no shell: FROM scratch has none), under
- * its own uid when asked; or jailinit's own (--allow: a function run in the
+ * its own uid when asked, from the binary found and checked at start; or
+ * jailinit's own (--allow: a function run in the
  * forked child instead of an exec, egress/proxy, which drops its own
  * privileges once it listens); ready once it accepts on the outer end's port
  * (bounded wait); restarted with backoff when it dies while the agent runs,
@@ -38,9 +39,17 @@ struct proxy {
 	void *run_ctx;
 	int keep_fd;
 	const char *name;   /* for the log */
+	int exe_fd;         /* the binary checked at start (O_PATH), executed on every (re)start; -1: none */
 };
 
 int proxy_init(struct proxy *px, const char *cmdline, uint32_t addr, uint16_t port, struct ji_err *err);
+/* Find the proxy's binary once (PATH, like execvp), keep it open and run
+ * that file on every start and restart, so that a rename over its path
+ * later changes nothing; refuse (EXIT_USAGE) a binary, or a directory
+ * above it, that the agent's container ids (uid, gid) could write: nor the
+ * file's bytes nor the path it is found by are the agent's to change. Not
+ * found or not executable: EXIT_PROXY_DIED, as a proxy that cannot start. */
+int proxy_pin_binary(struct proxy *px, uid_t agent_uid, gid_t agent_gid, struct ji_err *err);
 /* The built-in proxy: run(ctx) in the forked child; keep_fd survives. */
 void proxy_init_builtin(struct proxy *px, int (*run)(void *), void *ctx, int keep_fd, uint32_t addr,
 			uint16_t port);

@@ -594,7 +594,8 @@ FAILURES = {
     # name: (container set-up, jailinit args, agent, expected exit code, text in stderr)
     "agent_not_found": ("", "--net none", "/no/such/agent", 127, "/no/such/agent"),
     "agent_not_found_proxy": ("", PROXY_ARGS, "/no/such/agent", 127, "/no/such/agent"),
-    "user_is_proxy_user": ("", PROXY_ARGS + " --user 1000 --proxy-user 1000", "/bin/true", 64, "--user"),
+    "user_is_proxy_user": ("", PROXY_ARGS + " --outside-user 1000 --proxy-user 1000", "/bin/true", 64,
+                           "--outside-user"),
     "proxy_binary_missing": ("", f"--proxy-port {PROXY_PORT} --proxy '/no/such/proxy -d'",
                              "/bin/true", 69, "/no/such/proxy"),
     "veth_name_taken": ("ip link add jailinit0 type veth peer name jitdummy\nserve 3128\n",

@@ -330,6 +330,34 @@ static void test_jail_options(void **state)
 	assert_true(o.agent_user_set);
 }
 
+/* The container ids the agent is: 65520:65520 unless chosen, never 0. */
+static void test_outside_user(void **state)
+{
+	assert_int_equal(parse("--user", "0", "cmd"), 0);
+	assert_int_equal(o.outside_uid, 65520);
+	assert_int_equal(o.outside_gid, 65520);
+	assert_false(o.outside_user_set);
+	assert_int_equal(parse("--outside-user=61000:1001", "cmd"), 0);
+	assert_int_equal(o.outside_uid, 61000);
+	assert_int_equal(o.outside_gid, 1001);
+	assert_true(o.outside_user_set);
+	char *env[] = { "JAILINIT_OUTSIDE_USER=62000", NULL };
+	assert_int_equal(parse_env(env, "cmd", NULL), 0);
+	assert_int_equal(o.outside_uid, 62000);
+	assert_int_equal(o.outside_gid, 62000);
+	assert_int_equal(parse_env(env, "--outside-user", "63000", "cmd", NULL), 0);
+	assert_int_equal(o.outside_uid, 63000); /* the command line wins */
+	assert_int_equal(parse("--outside-user", "0", "cmd"), -1);
+	assert_error_names("--outside-user", "the container's root user");
+	assert_int_equal(parse("--outside-user=1000:0", "cmd"), -1);
+	assert_error_names("--outside-user", "the container's root group");
+	assert_int_equal(parse("--outside-user=agent", "cmd"), -1);
+	assert_error_names("--outside-user", "'agent' is not UID or UID:GID");
+	char *env0[] = { "JAILINIT_OUTSIDE_USER=0", NULL };
+	assert_int_equal(parse_env(env0, "cmd", NULL), -1);
+	assert_error_names("JAILINIT_OUTSIDE_USER", "root");
+}
+
 static void test_jail_option_errors(void **state)
 {
 	assert_int_equal(parse("--proxy-port=0", "cmd"), -1);
@@ -651,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_tini_aliases),
 		cmocka_unit_test(test_command_line_beats_environment),
 		cmocka_unit_test(test_environment_errors_name_the_variable),
+		cmocka_unit_test(test_outside_user),
 		cmocka_unit_test(test_reentrant),
 		cmocka_unit_test(test_signal_from_name),
 		cmocka_unit_test(test_allow_starts_the_builtin_proxy),
