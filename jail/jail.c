@@ -651,9 +651,8 @@ int jail_run(const struct options *o)
 		plan.seccomp ? "" : ", seccomp OFF");
 	warn_unscoped_signals(&plan, s.ns_flags);
 	if (plan.agent_uid == 0)
-		log_msg(LOG_WARN, "--user 0: the agent is root of the jail's user namespace (container uid %u, "
-				  "nobody to the container's files); it cannot leave the jail, but may change the jail's "
-				  "own network settings where /proc/sys is writable",
+		log_msg(LOG_INFO, "--user 0: the agent is root of the jail's user namespace, without capabilities, "
+				  "and container uid %u: nobody to the container's files and processes",
 			(unsigned)plan.outside_uid);
 
 	struct supervise_config cfg = {
