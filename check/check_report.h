@@ -112,4 +112,26 @@ const char *check_net_name(enum net_mode m);
 #endif
 #define CHECK_PROFILE_SEED "docker/seccomp/jailinit-seed.json"
 
+/* Shared by the gathering and the evaluation. */
+static inline int needs_net_admin(const struct options *o)
+{
+	return o->net == NET_PROXY || o->net == NET_TRANSPARENT;
+}
+
+static inline int probe_refused(const struct check_facts *f, enum probe_id id)
+{
+	return f->probes_known && f->probes[id].verdict == PROBE_REFUSED;
+}
+
+static inline int probe_allowed(const struct check_facts *f, enum probe_id id)
+{
+	return f->probes_known && f->probes[id].verdict == PROBE_ALLOWED;
+}
+
+/* /proc/self/status's Seccomp: 0, 1, 2 (mode >= 0). */
+static inline const char *seccomp_mode_name(int mode)
+{
+	return mode == 0 ? "disabled" : mode == 1 ? "strict" : "filter";
+}
+
 #endif
