@@ -13,9 +13,10 @@ int ji_fail(struct ji_err *e, const char *step, int errnum, const char *fmt, ...
 
 	if (e == NULL)
 		return -1;
-	e->step = step;
+	ji_set_step(e, step);
 	e->errnum = errnum;
 	e->exit_code = 0;
+	e->build_step = 0;
 	e->detail[0] = '\0';
 	if (fmt != NULL) {
 		va_start(ap, fmt);
@@ -24,6 +25,19 @@ int ji_fail(struct ji_err *e, const char *step, int errnum, const char *fmt, ...
 		va_end(ap);
 	}
 	return -1;
+}
+
+void ji_set_step(struct ji_err *e, const char *step)
+{
+	if (e == NULL || step == e->step)
+		return;
+	if (step == NULL) {
+		e->step[0] = '\0';
+		return;
+	}
+	size_t n = strnlen(step, sizeof e->step - 1);
+	memmove(e->step, step, n);
+	e->step[n] = '\0';
 }
 
 int ji_context(struct ji_err *e, const char *context)

@@ -16,16 +16,24 @@ enum {
 	EXIT_NOT_FOUND = 127,
 };
 
+/* Self-contained: the step's name is copied in, so an error value outlives
+ * whatever buffer named its step (a message from the jail's side, say) and
+ * a later failure never rewrites an earlier one's text. */
+#define JI_STEP_MAX 64
 struct ji_err {
-	const char *step; /* static string naming the step, e.g. "create veth" */
+	char step[JI_STEP_MAX]; /* the step, e.g. "create veth"; "" when none */
 	int errnum;       /* errno of the failure, 0 when none applies */
 	int exit_code;    /* suggested exit code, 0 = decide by errnum */
+	int build_step;   /* the jail's build step that failed (jail/steps.h), 0: none */
 	char detail[192]; /* human detail, may be empty */
 };
 
 /* Fill *e (when not NULL) and return -1. fmt may be NULL. */
 int ji_fail(struct ji_err *e, const char *step, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Name the step of *e (when not NULL), truncated to JI_STEP_MAX - 1. */
+void ji_set_step(struct ji_err *e, const char *step);
 
 /* Prefix the detail with context ("setting up the jail: ..."); returns -1. */
 int ji_context(struct ji_err *e, const char *context);

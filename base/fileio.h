@@ -1,6 +1,7 @@
 /* fileio: reads a small text file (a /proc or /sys entry) whole into a
  * caller's buffer, NUL-terminated, cut at the buffer's size; EINTR retried,
- * errno kept. The one reader for the modules that look at /proc. */
+ * errno kept. The one reader for the modules that look at /proc, and the
+ * one write-it-all loop. */
 #ifndef JAILINIT_FILEIO_H
 #define JAILINIT_FILEIO_H
 
@@ -9,5 +10,10 @@
 /* Returns the length read (cap - 1 at most), or -1 with errno; buf is ""
  * on failure. cap must be at least 1. */
 int read_text_file(const char *path, char *buf, size_t cap);
+
+/* write(2) all len bytes of buf to fd, EINTR retried. 0, or -1 with errno
+ * (EPIPE, EBADF, ...; a write of 0 bytes counts as EIO). Safe between fork
+ * and exec. */
+int write_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "fileio.h"
+#include "json.h"
 
 static enum log_format log_fmt = LOG_TEXT;
 static int log_verbosity = 0;
@@ -49,50 +51,17 @@ static void put_str(struct buf *b, const char *s)
 
 static void put_json_str(struct buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	char esc[6];
+	char esc[7];
 
 	put_raw(b, "\"", 1);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			put_raw(b, esc, 2);
-		} else if (c == '\n') {
-			put_raw(b, "\\n", 2);
-		} else if (c == '\t') {
-			put_raw(b, "\\t", 2);
-		} else if (c < 0x20) {
-			esc[0] = '\\';
-			esc[1] = 'u';
-			esc[2] = '0';
-			esc[3] = '0';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			put_raw(b, esc, 6);
-		} else {
-			put_raw(b, (const char *)&c, 1);
-		}
-	}
+	for (; *s != '\0'; s++)
+		put_raw(b, esc, json_escape_byte((unsigned char)*s, 0, esc));
 	put_raw(b, "\"", 1);
 }
 
 int log_write_all(int fd, const char *s, size_t len)
 {
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t n = write(fd, s + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		off += (size_t)n;
-	}
-	return 0;
+	return write_all(fd, s, len);
 }
 
 static void emit(struct buf *b)
@@ -136,10 +105,39 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	emit(&b);
 }
 
+void log_text_block(enum log_level level, const char *text)
+{
+	if (!log_enabled(level) || text == NULL)
+		return;
+	if (log_fmt != LOG_JSON) {
+		(void)log_write_all(STDERR_FILENO, text, strlen(text));
+		return;
+	}
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		if (n > 0) {
+			char msg[768];
+			struct buf b;
+			if (n >= sizeof msg)
+				n = sizeof msg - 1;
+			memcpy(msg, line, n);
+			msg[n] = '\0';
+			start(&b, level);
+			put_json_str(&b, msg);
+			put_str(&b, "}");
+			emit(&b);
+		}
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+}
+
 /* The human line: "STEP: DETAIL: strerror (ENAME)", each part when present. */
 static void format_err(char *out, size_t size, const struct ji_err *e)
 {
-	const char *step = e->step != NULL ? e->step : "";
+	const char *step = e->step;
 	const char *sep = step[0] != '\0' && e->detail[0] != '\0' ? ": " : "";
 
 	if (e->errnum != 0)
@@ -162,7 +160,7 @@ void log_err(const struct ji_err *e)
 	start(&b, LOG_ERROR);
 	if (log_fmt == LOG_JSON) {
 		put_json_str(&b, msg);
-		if (e->step != NULL) {
+		if (e->step[0] != '\0') {
 			put_str(&b, ",\"step\":");
 			put_json_str(&b, e->step);
 		}

@@ -16,6 +16,9 @@ enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3, LOG_T
 void log_setup(enum log_format format, int verbosity);
 int log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A block of preformatted lines (a report): as it is in text mode, one
+ * JSON object per non-empty line ({"level", "msg"}) in JSON mode. */
+void log_text_block(enum log_level level, const char *text);
 /* Report an error value: step, errno (name and text) and detail. */
 void log_err(const struct ji_err *e);
 /* write(2) all of s to fd, EINTR retried: the loop behind every message,

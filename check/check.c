@@ -68,13 +68,15 @@ void check_explain_failure(const struct options *o, const struct ji_err *failed)
 	 * second build could trip over what the first left half-done. */
 	check_gather(o, &f, CHECK_GATHER_NO_TRIAL);
 	/* From check_quick: already logged by the caller, and not a build step. */
-	int from_quick = failed && failed->step && strcmp(failed->step, CHECK_QUICK_STEP) == 0;
+	int from_quick = failed && strcmp(failed->step, CHECK_QUICK_STEP) == 0;
 	if (from_quick)
 		failed = NULL;
 	if (failed && o->net != NET_HOST) {
 		f.trial_state = TRIAL_RAN;
 		f.trial.n_steps = 1;
-		f.trial.steps[0].name = failed->step ? failed->step : "build";
+		f.trial.steps[0].id = (enum jail_step_id)failed->build_step;
+		snprintf(f.trial.steps[0].name, sizeof f.trial.steps[0].name, "%s",
+			 failed->step[0] ? failed->step : jail_step(f.trial.steps[0].id)->name);
 		f.trial.steps[0].ran = 1;
 		f.trial.steps[0].ok = 0;
 		f.trial.steps[0].errnum = failed->errnum;
@@ -82,9 +84,19 @@ void check_explain_failure(const struct options *o, const struct ji_err *failed)
 	}
 	check_evaluate(o, &f, &r);
 	if (failed)
-		fprintf(stderr, "jailinit: building the jail failed at %s (%s)%s%s\n", failed->step ? failed->step : "?",
+		log_msg(LOG_ERROR, "building the jail failed at %s (%s)%s%s", failed->step[0] ? failed->step : "?",
 			ji_errno_name(failed->errnum), failed->detail[0] ? ": " : "", failed->detail);
-	fprintf(stderr, "jailinit: what the self-check finds here (jailinit check shows everything):\n");
-	check_print_text(stderr, o, &f, &r, 1);
-	fflush(stderr);
+	log_msg(LOG_ERROR, "what the self-check finds here (jailinit check shows everything):");
+	/* The report goes through log.c like every line jailinit writes: as
+	 * it is in text mode, one JSON object a line with --log-format=json. */
+	static char text[16384];
+	FILE *m = fmemopen(text, sizeof text, "w");
+	if (!m) {
+		log_msg(LOG_ERROR, "the findings cannot be shown (%s)", ji_errno_name(errno));
+		return;
+	}
+	check_print_text(m, o, &f, &r, 1);
+	if (fclose(m) != 0)
+		text[sizeof text - 1] = '\0';
+	log_text_block(LOG_ERROR, text);
 }

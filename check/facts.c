@@ -61,8 +61,8 @@ static unsigned probe_mask(const struct options *o, int full)
 
 /* jail_trial in a throwaway child writing into shared memory, so that a
  * filter that kills one of the jail's syscalls kills only that child and
- * the steps recorded up to then are still seen. The step names point into
- * the binary, which the child shares. */
+ * the steps recorded up to then are still seen. Each step result is
+ * self-contained (its id and a copy of its name). */
 static void run_trial(const struct options *o, struct check_facts *f)
 {
 	memset(&f->trial, 0, sizeof f->trial);
@@ -106,15 +106,24 @@ static void run_trial(const struct options *o, struct check_facts *f)
 		(void)sigaction(SIGCHLD, &old_chld, NULL);
 	f->trial = *t;
 	munmap(t, sizeof *t);
-	if (f->trial.n_steps > JAIL_TRIAL_MAX_STEPS)
-		f->trial.n_steps = JAIL_TRIAL_MAX_STEPS;
+	if (f->trial.n_steps < 0 || f->trial.n_steps > JAIL_TRIAL_MAX_STEPS)
+		f->trial.n_steps = f->trial.n_steps < 0 ? 0 : JAIL_TRIAL_MAX_STEPS;
+	/* written by a child that may have died mid-step */
+	for (int i = 0; i < f->trial.n_steps; i++) {
+		struct jail_step_result *st = &f->trial.steps[i];
+		st->name[sizeof st->name - 1] = '\0';
+		st->detail[sizeof st->detail - 1] = '\0';
+		if ((unsigned)st->id >= JS_COUNT)
+			st->id = JS_NONE;
+	}
 	if (WIFSIGNALED(status)) {
 		f->trial_state = TRIAL_RAN;
 		f->trial_signal = WTERMSIG(status);
 		if (f->trial.n_steps < JAIL_TRIAL_MAX_STEPS) {
 			struct jail_step_result *st = &f->trial.steps[f->trial.n_steps++];
 			memset(st, 0, sizeof *st);
-			st->name = "killed";
+			st->id = JS_NONE; /* whatever it was doing: no jail */
+			snprintf(st->name, sizeof st->name, "killed");
 			st->ran = 1;
 			snprintf(st->detail, sizeof st->detail, "the real steps were killed by signal %d%s", f->trial_signal,
 				 f->trial_signal == SIGSYS ? " (SIGSYS: the seccomp filter kills a syscall the jail needs)" : "");

@@ -1,6 +1,7 @@
 /* check report: the report printed as text (one screen, the fix first) or
  * as one JSON object (schema 1). */
 #include "check_report.h"
+#include "../base/json.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,22 +12,11 @@
 
 void check_json_string(FILE *out, const char *s)
 {
+	char esc[7];
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		case '\b': fputs("\\b", out); break;
-		case '\f': fputs("\\f", out); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
+		json_escape_byte(*p, 0, esc);
+		fputs(esc, out);
 	}
 	fputc('"', out);
 }

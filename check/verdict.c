@@ -102,17 +102,11 @@ static void add_probe(struct check_report *r, const struct check_facts *f, enum 
 	}
 }
 
-/* Which step failures mean no jail at all (versus no network rules). */
-static int trial_step_is_basic(const char *name)
+/* Which step failures mean no jail at all (versus no network rules): the
+ * step table's tier, by id. */
+static int trial_step_is_basic(const struct jail_step_result *s)
 {
-	/* jail.c's names: "agent stdio", "handshake socketpair", "clone",
-	 * "own /proc", "uid/gid maps", "jail side configured" (lo, and the
-	 * jail end of the link); the others are the link and the rules
-	 * (NET_ADMIN). */
-	return strcmp(name, "clone") == 0 || strcmp(name, "agent stdio") == 0 || strcmp(name, "own /proc") == 0 ||
-	       strstr(name, "handshake") || strstr(name, "maps") ||
-	       strstr(name, "uid_map") || strstr(name, "gid_map") || strstr(name, "jail side") ||
-	       strstr(name, "lo up");
+	return jail_step(s->id)->tier == JAIL_TIER_BASIC;
 }
 
 struct problems {
@@ -508,7 +502,7 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 	} else if (f->trial_state == TRIAL_RAN) {
 		for (int i = 0; i < f->trial.n_steps && i < JAIL_TRIAL_MAX_STEPS; i++) {
 			const struct jail_step_result *s = &f->trial.steps[i];
-			const char *step = s->name ? s->name : "?";
+			const char *step = s->name[0] ? s->name : jail_step(s->id)->name;
 			char name[48];
 			snprintf(name, sizeof name, "step:%.40s", step);
 			if (!s->ran) {
@@ -519,7 +513,7 @@ void check_evaluate(const struct options *o, const struct check_facts *f, struct
 				add(r, name, 0, 1, s->errnum, "%s", s->detail);
 				if (!trial_failed) {
 					trial_failed = 1;
-					trial_basic_failed = trial_step_is_basic(step);
+					trial_basic_failed = trial_step_is_basic(s);
 					/* Explained by a finding above? Else say so. */
 					if (apparmor_suspect && (s->errnum == EPERM || s->errnum == EACCES))
 						p.limits = 1; /* the AppArmor restriction explains it */

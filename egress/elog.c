@@ -1,5 +1,6 @@
 /* elog: see elog.h. */
 #include "elog.h"
+#include "../base/json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,21 +45,11 @@ __attribute__((format(printf, 2, 3))) static void putf(struct line *l, const cha
  * name from the network cannot break the line. */
 static void put_json(struct line *l, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
+	char esc[7];
 
 	put(l, "\"", 1);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\') {
-			char e[2] = { '\\', (char)ch };
-			put(l, e, 2);
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			char e[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
-			put(l, e, 6);
-		} else {
-			put(l, (const char *)&ch, 1);
-		}
-	}
+	for (; *s; s++)
+		put(l, esc, json_escape_byte((unsigned char)*s, 1, esc));
 	put(l, "\"", 1);
 }
 

@@ -9,7 +9,7 @@
 
 #include "../check/check.h"
 #include "../base/err.h"
-#include "../jail/jail.h"
+#include "run.h"
 #include "../base/log.h"
 #include "options.h"
 #include "../supervise/spawn.h"
@@ -178,5 +178,5 @@ int main(int argc, char **argv, char **envp)
 	}
 	if (o.net == NET_HOST)
 		return run_unjailed(&o);
-	return jail_run(&o);
+	return run_jailed(&o);
 }

@@ -530,6 +530,13 @@ static int resolve_net(struct options *o, struct ji_err *err)
 		return ji_fail(err, "--proxy", 0, "needs --proxy-port PORT (the port the proxy listens on)");
 	if (o->proxy_user_set && o->proxy_cmd == NULL && !egress)
 		return ji_fail(err, "--proxy-user", 0, "needs --proxy or --allow (it is the user the proxy runs as)");
+	/* The agent is --outside-user to every process outside the jail. */
+	if (o->proxy_user_set && (o->proxy_uid == o->outside_uid || o->proxy_gid == o->outside_gid))
+		return ji_fail(err, "--proxy-user", 0,
+			       "%u:%u and the agent's container ids (--outside-user %u:%u) must differ: the same uid "
+			       "could signal the proxy or write its /proc",
+			       (unsigned)o->proxy_uid, (unsigned)o->proxy_gid, (unsigned)o->outside_uid,
+			       (unsigned)o->outside_gid);
 	if (explicit_none) {
 		if (o->proxy_port != 0)
 			return ji_fail(err, "--net", 0, "none has no link to a proxy: drop --proxy-port or use --net proxy");

@@ -13,7 +13,7 @@ int hs_send(int fd, enum hs_stage stage, const struct ji_err *e)
 	if (e) {
 		m.errnum = e->errnum;
 		m.exit_code = e->exit_code;
-		snprintf(m.step, sizeof m.step, "%s", e->step ? e->step : "jail");
+		snprintf(m.step, sizeof m.step, "%s", e->step[0] ? e->step : "jail");
 		snprintf(m.detail, sizeof m.detail, "%s", e->detail);
 	}
 	ssize_t n;
@@ -46,8 +46,7 @@ int hs_recv(int fd, struct hs_msg *m)
 
 int hs_to_err(const struct hs_msg *m, struct ji_err *err)
 {
-	/* err->step must outlive m: keep the last failed step's name here. */
-	static char step[sizeof m->step];
+	char step[sizeof m->step];
 	memcpy(step, m->step, sizeof step);
 	step[sizeof step - 1] = '\0';
 	ji_fail(err, step, m->errnum, "%s", m->detail);

@@ -20,7 +20,7 @@ struct hs_msg {
 	uint32_t stage;
 	int32_t errnum;
 	int32_t exit_code;
-	char step[48];
+	char step[JI_STEP_MAX];
 	char detail[192];
 };
 

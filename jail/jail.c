@@ -1,3 +1,4 @@
+#include "../base/clock.h"
 #include "jail.h"
 
 #include <arpa/inet.h>
@@ -18,7 +19,6 @@
 #include "../net/nft.h"
 #include "../net/nl.h"
 #include "../net/rtnl.h"
-#include "../check/check.h"
 #include "handshake.h"
 #include "inner.h"
 #include "jail_plan.h"
@@ -47,13 +47,6 @@ struct jail_state {
 	struct proxy *proxy;
 };
 
-static long long now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* -vvv: each step with the time since the previous one, for whoever
  * wonders where a slow start went. */
 static void trace_step(const char *name, int rc)
@@ -61,12 +54,12 @@ static void trace_step(const char *name, int rc)
 	static long long last;
 	if (!log_enabled(LOG_TRACE))
 		return;
-	long long t = now_us();
+	long long t = clock_mono_us();
 	log_msg(LOG_TRACE, "step %s: %s (+%lld us)", name, rc < 0 ? "failed" : "done", last ? t - last : 0);
 	last = t;
 }
 
-static void record(struct jail_state *s, const char *name, int rc, const struct ji_err *err)
+static void record(struct jail_state *s, enum jail_step_id id, const char *name, int rc, const struct ji_err *err)
 {
 	struct jail_trial *t = s->trial;
 	trace_step(name, rc);
@@ -74,7 +67,8 @@ static void record(struct jail_state *s, const char *name, int rc, const struct 
 		return;
 	struct jail_step_result *r = &t->steps[t->n_steps++];
 	memset(r, 0, sizeof *r);
-	r->name = name;
+	r->id = id;
+	snprintf(r->name, sizeof r->name, "%s", name);
 	r->ran = 1;
 	r->ok = rc == 0;
 	if (rc < 0) {
@@ -83,14 +77,39 @@ static void record(struct jail_state *s, const char *name, int rc, const struct 
 	}
 }
 
-/* Run one named step: on failure the error names it (unless the step named
- * a more precise one itself). */
-#define STEP(s, name, call)                                                   \
+#ifdef JAILINIT_TEST_SEAMS
+/* Test builds only: JAILINIT_TEST_FAIL_STEP=NAME makes that step fail with
+ * EIO right after it succeeded, so a test can walk every step and see the
+ * message, the exit code, and that teardown leaves nothing. */
+static int injected_failure(enum jail_step_id id, struct ji_err *err)
+{
+	const char *want = getenv("JAILINIT_TEST_FAIL_STEP");
+	if (!want || jail_step_by_name(want) != id)
+		return 0;
+	ji_fail(err, jail_step(id)->name, EIO, "injected by JAILINIT_TEST_FAIL_STEP");
+	return -1;
+}
+#else
+static inline int injected_failure(enum jail_step_id id, struct ji_err *err)
+{
+	(void)id;
+	(void)err;
+	return 0;
+}
+#endif
+
+/* Run one step: on failure the error names it (unless the step named a
+ * more precise one itself) and carries its id. */
+#define STEP(s, id, call)                                                     \
 	do {                                                                  \
 		int rc_ = (call);                                             \
-		if (rc_ < 0 && !err->step)                                    \
-			err->step = (name);                                   \
-		record((s), (name), rc_ < 0 ? -1 : 0, err);                   \
+		if (rc_ == 0)                                                 \
+			rc_ = injected_failure((id), err);                    \
+		if (rc_ < 0 && !err->step[0])                                 \
+			ji_set_step(err, jail_step(id)->name);                \
+		if (rc_ < 0)                                                  \
+			err->build_step = (id);                               \
+		record((s), (id), jail_step(id)->name, rc_ < 0 ? -1 : 0, err); \
 		if (rc_ < 0)                                                  \
 			return -1;                                            \
 	} while (0)
@@ -301,13 +320,23 @@ static int check_subnet_free(struct jail_state *s, struct ji_err *err)
 static int build_host_link(struct jail_state *s, struct ji_err *err)
 {
 	const struct jail_plan *p = s->p;
-	STEP(s, "netlink socket", nl_open(&s->rtnl, NETLINK_ROUTE, err));
-	STEP(s, "jail subnet", check_subnet_free(s, err));
-	STEP(s, "create veth", create_veth(s, err));
+	STEP(s, JS_NETLINK, nl_open(&s->rtnl, NETLINK_ROUTE, err));
+	STEP(s, JS_SUBNET, check_subnet_free(s, err));
+	STEP(s, JS_VETH, create_veth(s, err));
 	int idx = s->host_ifindex;
-	STEP(s, "host end: no IPv6 link-local", rtnl_link_ipv6_addrgen_off(&s->rtnl, idx, err));
-	STEP(s, "host end: address", rtnl_addr_add4(&s->rtnl, idx, p->outer_addr, p->prefix, err));
-	STEP(s, "host end: up", rtnl_link_up(&s->rtnl, idx, err));
+	STEP(s, JS_HOST_NO_LL, rtnl_link_ipv6_addrgen_off(&s->rtnl, idx, err));
+	STEP(s, JS_HOST_ADDR, rtnl_addr_add4(&s->rtnl, idx, p->outer_addr, p->prefix, err));
+	STEP(s, JS_HOST_UP, rtnl_link_up(&s->rtnl, idx, err));
+	return 0;
+}
+
+/* Marked as built inside the step, so that a failure found after it (or
+ * injected by a test) still has teardown delete it. */
+static int install_table(struct jail_state *s, const struct nft_jail_rules *rules, struct ji_err *err)
+{
+	if (nft_jail_install(&s->nfnl, rules, err) < 0)
+		return -1;
+	s->table_installed = 1;
 	return 0;
 }
 
@@ -333,9 +362,8 @@ static int build_table(struct jail_state *s, struct ji_err *err)
 		.life = s->trial ? NFT_TABLE_OWNED : NFT_TABLE_OWNED_PERSIST,
 		.owner_pid = (uint32_t)getpid(),
 	};
-	STEP(s, "nf_tables socket", nl_open(&s->nfnl, NETLINK_NETFILTER, err));
-	STEP(s, "nf_tables table", nft_jail_install(&s->nfnl, &rules, err));
-	s->table_installed = 1;
+	STEP(s, JS_NFT_SOCKET, nl_open(&s->nfnl, NETLINK_NETFILTER, err));
+	STEP(s, JS_NFT_TABLE, install_table(s, &rules, err));
 	return 0;
 }
 
@@ -356,10 +384,16 @@ static int handshake_configured(struct jail_state *s, struct ji_err *err)
 		return ji_fail(err, "jail side", 0, "the jail's init died while configuring");
 	if (m.stage == HS_FAILED) {
 		hs_to_err(&m, err);
-		record(s, err->step, -1, err);
+		err->build_step = JS_JAIL_SIDE;
+		record(s, JS_JAIL_SIDE, err->step, -1, err);
 		return -1;
 	}
-	record(s, "jail side configured", 0, err);
+	if (injected_failure(JS_JAIL_SIDE, err) < 0) {
+		err->build_step = JS_JAIL_SIDE;
+		record(s, JS_JAIL_SIDE, err->step, -1, err);
+		return -1;
+	}
+	record(s, JS_JAIL_SIDE, jail_step(JS_JAIL_SIDE)->name, 0, err);
 	return 0;
 }
 
@@ -382,12 +416,20 @@ static int handshake_go(struct jail_state *s, struct ji_err *err)
  * the jail's: the same exit code as one that keeps dying. */
 static int start_proxy(struct jail_state *s, struct ji_err *err)
 {
+	enum jail_step_id id = JS_PROXY_START;
 	int rc = proxy_start(s->proxy, 0, err);
-	record(s, "start proxy", rc, err);
+	if (rc == 0)
+		rc = injected_failure(id, err);
+	record(s, id, jail_step(id)->name, rc, err);
 	if (rc == 0) {
+		id = JS_PROXY_READY;
 		rc = proxy_wait_ready(s->proxy, PROXY_READY_TIMEOUT_MS, err);
-		record(s, "proxy ready", rc, err);
+		if (rc == 0)
+			rc = injected_failure(id, err);
+		record(s, id, jail_step(id)->name, rc, err);
 	}
+	if (rc < 0)
+		err->build_step = id;
 	if (rc < 0)
 		err->exit_code = EXIT_PROXY_DIED;
 	return rc;
@@ -445,16 +487,16 @@ static void teardown(struct jail_state *s, int failed)
 static int build(struct jail_state *s, int trial, struct ji_err *err)
 {
 	int pair[2];
-	STEP(s, "agent stdio", check_agent_stdio(err));
-	STEP(s, "handshake socketpair", make_socketpair(s, pair, err));
+	STEP(s, JS_AGENT_STDIO, check_agent_stdio(err));
+	STEP(s, JS_HANDSHAKE, make_socketpair(s, pair, err));
 	int rc = clone_inner(s, pair[1], trial, err);
 	close(pair[1]);
-	STEP(s, "clone", rc);
-	STEP(s, "agent user", check_agent_uid(s, err));
-	STEP(s, "own /proc", check_proc_is_ours(err));
+	STEP(s, JS_CLONE, rc);
+	STEP(s, JS_AGENT_USER, check_agent_uid(s, err));
+	STEP(s, JS_OWN_PROC, check_proc_is_ours(err));
 	struct ns_id_swap uid = { s->p->agent_uid, s->p->outside_uid };
 	struct ns_id_swap gid = { s->p->agent_gid, s->p->outside_gid };
-	STEP(s, "uid/gid maps", ns_write_id_maps_swapped(s->inner, &uid, &gid, err));
+	STEP(s, JS_ID_MAPS, ns_write_id_maps_swapped(s->inner, &uid, &gid, err));
 	if (s->p->link && build_host_link(s, err) < 0)
 		return -1;
 	/* The jail side configures itself while the table and the proxy are
@@ -477,13 +519,6 @@ static void init_state(struct jail_state *s, const struct jail_plan *p)
 	s->sock = -1;
 	s->rtnl.fd = -1;
 	s->nfnl.fd = -1;
-}
-
-static int exit_code_for(const struct ji_err *err)
-{
-	if (err->exit_code)
-		return err->exit_code;
-	return ji_errno_is_forbidden(err->errnum) ? EXIT_FORBIDDEN : EXIT_SETUP;
 }
 
 /* Without a PID namespace and without Landlock's signal scoping the agent
@@ -533,7 +568,6 @@ int jail_trial(const struct options *o, struct jail_trial *t)
 	return rc;
 }
 
-static struct egress_policy egress_policy;
 static struct egress_config egress_cfg;
 
 static int run_egress(void *ctx)
@@ -541,16 +575,16 @@ static int run_egress(void *ctx)
 	return egress_proxy_main(ctx);
 }
 
-/* jailinit's own proxy (--allow): its rules (--allow-file is read here),
- * its log (--audit-log is opened here, before any privilege is dropped)
- * and its configuration, for the forked child. */
-static int start_egress(const struct options *o, const struct jail_plan *p, struct proxy *px, struct ji_err *err)
+/* jailinit's own proxy (--allow): its rules, its log (--audit-log is
+ * opened here, before any privilege is dropped) and its configuration, for
+ * the forked child. */
+static int start_egress(const struct jail_plan *p, struct proxy *px, struct ji_err *err)
 {
 	int log_fd = STDERR_FILENO;
-	if (o->audit_log) {
-		log_fd = open(o->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (p->audit_log) {
+		log_fd = open(p->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 		if (log_fd < 0)
-			return ji_fail(err, "--audit-log", errno, "cannot open '%s'", o->audit_log);
+			return ji_fail(err, "--audit-log", errno, "cannot open '%s'", p->audit_log);
 	}
 	struct egress_config *c = &egress_cfg;
 	memset(c, 0, sizeof *c);
@@ -558,23 +592,23 @@ static int start_egress(const struct options *o, const struct jail_plan *p, stru
 	c->port = p->proxy_port;
 	c->jail_net = p->subnet;
 	c->jail_prefix = p->prefix;
-	c->policy = &egress_policy;
+	c->policy = p->egress_policy;
 	c->log_fd = log_fd == STDERR_FILENO ? STDERR_FILENO : 3; /* the child moves it to 3 */
-	c->log_format = o->log_format;
+	c->log_format = (enum log_format)p->log_format;
 	c->drop_user = p->proxy_drop_user;
 	c->uid = p->proxy_uid;
 	c->gid = p->proxy_gid;
-	c->resolv_conf = o->resolv_conf ? o->resolv_conf : "/etc/resolv.conf";
-	c->hosts = o->hosts_file ? o->hosts_file : "/etc/hosts";
+	c->resolv_conf = p->resolv_conf;
+	c->hosts = p->hosts;
 	egress_limits_defaults(&c->limits);
-	if (o->egress_conns)
-		c->limits.max_conns = o->egress_conns;
-	if (o->egress_header_ms)
-		c->limits.header_ms = o->egress_header_ms;
-	if (o->egress_connect_ms)
-		c->limits.connect_ms = o->egress_connect_ms;
-	if (o->egress_idle_ms)
-		c->limits.idle_ms = o->egress_idle_ms;
+	if (p->egress_conns)
+		c->limits.max_conns = p->egress_conns;
+	if (p->egress_header_ms)
+		c->limits.header_ms = p->egress_header_ms;
+	if (p->egress_connect_ms)
+		c->limits.connect_ms = p->egress_connect_ms;
+	if (p->egress_idle_ms)
+		c->limits.idle_ms = p->egress_idle_ms;
 	proxy_init_builtin(px, run_egress, c, log_fd == STDERR_FILENO ? -1 : log_fd, p->outer_addr, p->proxy_port);
 	px->drop_user = p->proxy_drop_user;
 	px->uid = p->proxy_uid;
@@ -582,83 +616,60 @@ static int start_egress(const struct options *o, const struct jail_plan *p, stru
 	return 0;
 }
 
-int jail_run(const struct options *o)
+int jail_run(const struct jail_plan *plan, struct ji_err *err, int *agent_started)
 {
-	struct jail_plan plan;
-	struct jail_state s;
-	struct proxy proxy;
-	struct ji_err err = { 0 };
+	static struct jail_state s;
+	static struct proxy proxy;
 
-	if (jail_plan_make(o, &plan, &err) < 0) {
-		log_err(&err);
-		return EXIT_USAGE;
-	}
-	trace_step("plan", 0);
-	if (plan.egress && egress_policy_build(&egress_policy, o, &err) < 0) {
-		log_err(&err);
-		return err.exit_code ? err.exit_code : EXIT_USAGE;
-	}
-	int quick = check_quick(o, &err);
-	trace_step("quick self-check", quick);
-	if (quick < 0) {
-		log_err(&err);
-		check_explain_failure(o, &err);
-		return exit_code_for(&err);
-	}
-	init_state(&s, &plan);
-	if (plan.egress) {
-		if (start_egress(o, &plan, &proxy, &err) < 0) {
-			log_err(&err);
-			return err.exit_code ? err.exit_code : EXIT_SETUP;
+	*agent_started = 0;
+	init_state(&s, plan);
+	if (plan->egress) {
+		if (start_egress(plan, &proxy, err) < 0) {
+			if (!err->exit_code)
+				err->exit_code = EXIT_SETUP;
+			return -1;
 		}
 		s.proxy = &proxy;
-	} else if (plan.proxy_cmd) {
+	} else if (plan->proxy_cmd) {
 		memset(&proxy, 0, sizeof proxy);
-		if (proxy_init(&proxy, plan.proxy_cmd, plan.outer_addr, plan.proxy_port, &err) < 0) {
-			log_err(&err);
-			return EXIT_USAGE;
+		if (proxy_init(&proxy, plan->proxy_cmd, plan->outer_addr, plan->proxy_port, err) < 0) {
+			err->exit_code = EXIT_USAGE;
+			return -1;
 		}
-		proxy.drop_user = plan.proxy_drop_user;
-		proxy.uid = plan.proxy_uid;
-		proxy.gid = plan.proxy_gid;
-		if (proxy_pin_binary(&proxy, plan.outside_uid, plan.outside_gid, &err) < 0) {
-			log_err(&err);
-			return err.exit_code;
-		}
+		proxy.drop_user = plan->proxy_drop_user;
+		proxy.uid = plan->proxy_uid;
+		proxy.gid = plan->proxy_gid;
+		if (proxy_pin_binary(&proxy, plan->outside_uid, plan->outside_gid, err) < 0)
+			return -1;
 		s.proxy = &proxy;
 	}
 
-	int built = build(&s, 0, &err);
+	int built = build(&s, 0, err);
 	trace_step("agent started", built);
 	if (built < 0) {
-		int code = exit_code_for(&err);
 		teardown(&s, 1);
-		log_err(&err);
-		if (code == EXIT_FORBIDDEN)
-			check_explain_failure(o, &err);
-		else if (code == EXIT_SETUP)
-			log_msg(LOG_ERROR, "the agent was not started; `jailinit check` tells what this container allows");
-		return code;
+		return -1;
 	}
+	*agent_started = 1;
 	/* The agent's ids are said at every start when they were not chosen
 	 * (so nobody wonders why files are not writable), else with -v. */
-	log_msg(plan.agent_ids_chosen ? LOG_INFO : LOG_WARN,
+	log_msg(plan->agent_ids_chosen ? LOG_INFO : LOG_WARN,
 		"jail ready: net=%s, agent uid %u gid %u%s, container uid %u gid %u%s%s",
-		plan.link ? (plan.transparent ? "transparent" : "proxy") : "none", (unsigned)plan.agent_uid,
-		(unsigned)plan.agent_gid, plan.agent_ids_chosen ? "" : " (the default; --user UID[:GID] to choose)",
-		(unsigned)plan.outside_uid, (unsigned)plan.outside_gid,
+		plan->link ? (plan->transparent ? "transparent" : "proxy") : "none", (unsigned)plan->agent_uid,
+		(unsigned)plan->agent_gid, plan->agent_ids_chosen ? "" : " (the default; --user UID[:GID] to choose)",
+		(unsigned)plan->outside_uid, (unsigned)plan->outside_gid,
 		(s.ns_flags & CLONE_NEWPID) ? ", PID namespace" : ", no PID namespace",
-		plan.seccomp ? "" : ", seccomp OFF");
-	warn_unscoped_signals(&plan, s.ns_flags);
-	if (plan.agent_uid == 0)
+		plan->seccomp ? "" : ", seccomp OFF");
+	warn_unscoped_signals(plan, s.ns_flags);
+	if (plan->agent_uid == 0)
 		log_msg(LOG_INFO, "--user 0: the agent is root of the jail's user namespace, without capabilities, "
 				  "and container uid %u: nobody to the container's files and processes",
-			(unsigned)plan.outside_uid);
+			(unsigned)plan->outside_uid);
 
 	struct supervise_config cfg = {
-		.kill_group = plan.kill_group,
-		.warn_reaped = plan.warn_reaped,
-		.grace_ms = plan.grace_ms,
+		.kill_group = plan->kill_group,
+		.warn_reaped = plan->warn_reaped,
+		.grace_ms = plan->grace_ms,
 		.on_reap = s.proxy ? proxy_on_reap : NULL,
 		.ctx = s.proxy,
 		/* The agent goes first, then the proxy (its pid changes on restart). */
@@ -667,6 +678,7 @@ int jail_run(const struct options *o)
 	};
 	int forced = 0;
 	int status = supervise_run(&cfg, s.inner, &forced);
+	int supervise_errno = errno;
 	/* The supervisor has reaped everything, the proxy included. */
 	s.inner = 0;
 	if (s.proxy)
@@ -674,16 +686,13 @@ int jail_run(const struct options *o)
 	if (children_left()) {
 		s.keep_table = 1;
 		log_msg(LOG_WARN, "processes of the jail may be left: the nf_tables table %s stays (fail closed); "
-				  "the next run replaces it", plan.table);
-	}
-	int code;
-	if (status < 0) {
-		ji_fail(&err, "supervise", errno, NULL);
-		log_err(&err);
-		code = EXIT_SETUP;
-	} else {
-		code = forced ? forced : status_to_exit_code(status);
+				  "the next run replaces it", plan->table);
 	}
 	teardown(&s, 0);
-	return options_exit_is_zero(o, code) ? 0 : code;
+	if (status < 0) {
+		ji_fail(err, "supervise", supervise_errno, NULL);
+		err->exit_code = EXIT_SETUP;
+		return -1;
+	}
+	return forced ? forced : status_to_exit_code(status);
 }

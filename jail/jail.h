@@ -1,4 +1,5 @@
-/* jail: builds the network jail and runs the agent in it. The outer (this
+/* jail: builds the network jail and runs the agent in it; knows nothing of
+ * the self-check (check/ calls jail_trial, never the other way). The outer (this
  * process) clones the inner into a new user + network namespace (+ PID, UTS,
  * IPC where allowed), writes its id maps, builds the host side (veth end,
  * nf_tables table), optionally starts the proxy, then supervises; the inner
@@ -10,9 +11,13 @@
 
 #include "../init/options.h"
 
-/* One step of a trial build, for `jailinit check`. */
+#include "steps.h"
+
+/* One step of a trial build, for `jailinit check`: self-contained (the
+ * trial's child writes it into memory shared with the check). */
 struct jail_step_result {
-	const char *name; /* "clone", "uid_map", "create veth", "nft table", "jail: lo up", ... */
+	enum jail_step_id id; /* the tier and what it needs come from its table entry */
+	char name[JI_STEP_MAX]; /* jail_step(id)->name, or the jail side's own step ("link up") */
 	int ran;          /* 0: not reached (an earlier step failed) */
 	int ok;
 	int errnum;
@@ -34,8 +39,13 @@ struct jail_trial {
  * call from a process that is not PID 1 and must leave nothing behind. */
 int jail_trial(const struct options *o, struct jail_trial *t);
 
-/* Build the jail, run the agent, supervise, tear down. Returns the exit code
- * jailinit should exit with (the agent's, or a jailinit exit code). */
-int jail_run(const struct options *o);
+/* Build the jail the plan describes, run the agent, supervise, tear down.
+ * Returns the exit code the agent's run ended with (its own, 128+N, or
+ * EXIT_PROXY_DIED when the proxy kept dying); -1 with *err when the jail
+ * could not be built (everything built is torn down; *agent_started 0) or
+ * supervising failed (*agent_started 1). Prints nothing of its failure: the
+ * caller reports err and picks the exit code (init/run.c). */
+struct jail_plan;
+int jail_run(const struct jail_plan *plan, struct ji_err *err, int *agent_started);
 
 #endif

@@ -11,6 +11,8 @@
 #include "../base/err.h"
 #include "../init/options.h"
 
+struct egress_policy;
+
 #define JAIL_HOST_IF "jailinit0" /* the outer end, in the container netns */
 #define JAIL_PEER_IF "eth0"      /* the jail's end */
 
@@ -40,6 +42,12 @@ struct jail_plan {
 	uid_t proxy_uid;
 	gid_t proxy_gid;
 	int egress;             /* jailinit's own proxy (--allow), instead of proxy_cmd */
+	const struct egress_policy *egress_policy; /* built by the caller (it reads --allow-file) */
+	const char *audit_log;  /* NULL: the decisions go to stderr */
+	int log_format;         /* enum log_format */
+	const char *resolv_conf;
+	const char *hosts;
+	unsigned egress_conns, egress_header_ms, egress_connect_ms, egress_idle_ms; /* 0: the default */
 	int seccomp;
 	char **command;
 	/* supervision, at both levels */

@@ -215,8 +215,9 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 		return ji_fail(err, "start proxy", errno, "fork");
 	if (pid == 0) {
 		struct ji_err child_err = { 0 };
-		/* Its own process group: a signal for the agent's group never hits it. */
-		setpgid(0, 0);
+		/* Its own process group (a signal for the agent's group never
+		 * hits it) and the init's signal state, as every child of ours. */
+		spawn_helper_setup();
 		if (delay_ms)
 			sleep_ms(delay_ms);
 		if (px->run) {
@@ -224,7 +225,6 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 			 * once it listens (it may bind a low port first) */
 			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 				_exit(EXIT_SETUP);
-			supervise_child_restore();
 			run_builtin(px);
 		}
 		if (px->drop_user && privdrop_switch_user(px->uid, px->gid, &child_err) < 0) {
@@ -235,7 +235,6 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 		 * clears it). */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 			_exit(EXIT_SETUP);
-		supervise_child_restore();
 		int e;
 		if (px->exe_fd >= 0) {
 			extern char **environ;

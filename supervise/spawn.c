@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../base/fileio.h"
 #include "spawn.h"
 #include "supervise.h"
 
@@ -35,6 +36,11 @@ static void child_setup(int may_take_terminal)
 void spawn_child_setup(void)
 {
 	child_setup(1);
+}
+
+void spawn_helper_setup(void)
+{
+	child_setup(0);
 }
 
 /* One PATH entry (len bytes at dir, empty = the current directory) joined
@@ -164,23 +170,9 @@ pid_t spawn_background(char *const argv[], struct ji_err *err)
 struct child_failure {
 	int errnum;
 	int exit_code;
-	char step[48];
+	char step[JI_STEP_MAX];
 	char detail[192];
 };
-
-static void write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
 
 static void fail_setup(struct ji_err *err, int errnum, const char *what, const char *cmd)
 {
@@ -219,9 +211,9 @@ static __attribute__((noreturn)) void gated_child(char *const argv[], spawn_prep
 	memset(&f, 0, sizeof f);
 	f.errnum = child_err.errnum;
 	f.exit_code = child_err.exit_code ? child_err.exit_code : EXIT_SETUP;
-	snprintf(f.step, sizeof f.step, "%s", child_err.step ? child_err.step : "prepare");
+	snprintf(f.step, sizeof f.step, "%s", child_err.step[0] ? child_err.step : "prepare");
 	snprintf(f.detail, sizeof f.detail, "%s", child_err.detail);
-	write_all(report_fd, &f, sizeof f);
+	(void)write_all(report_fd, &f, sizeof f);
 	_exit(f.exit_code);
 }
 
@@ -288,8 +280,7 @@ pid_t spawn_gated_open(struct spawn_gate *g, struct ji_err *err)
 			err->exit_code = EXIT_SETUP;
 		return -1;
 	}
-	/* The step string must outlive this frame: keep the last one. */
-	static char step[sizeof f.step];
+	char step[sizeof f.step];
 	memcpy(step, f.step, sizeof step);
 	step[sizeof step - 1] = '\0';
 	ji_fail(err, step, f.errnum, "%s", f.detail);

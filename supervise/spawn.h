@@ -16,6 +16,11 @@
  * mask restored. */
 void spawn_child_setup(void);
 
+/* The same for a helper (the proxy): its own process group, the init's
+ * signal state, and never the terminal's foreground, so that Ctrl-C and
+ * Ctrl-Z keep going to the agent. */
+void spawn_helper_setup(void);
+
 /* execvp(argv[0], argv), searching all of PATH; returns the errno when it
  * fails: ENOENT when argv[0] is nowhere (an unsearchable directory in PATH
  * hides nothing), EACCES only when it was found but cannot be executed. */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../base/clock.h"
 #include "../base/log.h"
 #include "../base/procfs.h"
 #include "supervise.h"
@@ -154,15 +155,6 @@ static void forward(struct sv *s, int sig)
 	else
 		log_msg(LOG_TRACE, "forwarded signal %d to %s=%d", sig, target < 0 ? "pgid" : "pid",
 			(int)s->main_pid);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail on Linux. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Read what is queued on the signalfd (blocking when wait_ms < 0, else at
@@ -400,7 +392,7 @@ static int all_gone(struct sv *s)
  * once per wake-up (others_gone scans /proc). */
 static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *))
 {
-	long long deadline = now_ms() + s->cfg->grace_ms;
+	long long deadline = clock_mono_ms() + s->cfg->grace_ms;
 	long long give_up = 0; /* when rounds that reach nobody stop */
 	int gone = done(s);
 
@@ -408,7 +400,7 @@ static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *)
 		/* Nobody reached is not an error: done() decides what is left. */
 		(void)signal_ours(s, SIGTERM, 1, skip_stop_last);
 		while (!(gone = done(s)) && !s->escalate) {
-			long long left = deadline - now_ms();
+			long long left = deadline - clock_mono_ms();
 
 			if (left <= 0)
 				break;
@@ -425,8 +417,8 @@ static int stop_phase(struct sv *s, int skip_stop_last, int (*done)(struct sv *)
 	 * (5 s on the clock: a signal ends a round's poll early). */
 	while (!gone) {
 		if (signal_ours(s, SIGKILL, 0, skip_stop_last) > 0 || give_up == 0) {
-			give_up = now_ms() + 5000;
-		} else if (now_ms() >= give_up) {
+			give_up = clock_mono_ms() + 5000;
+		} else if (clock_mono_ms() >= give_up) {
 			log_msg(LOG_WARN, "leaving processes it cannot name (no /proc of this PID namespace)");
 			return 0;
 		}

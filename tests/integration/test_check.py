@@ -222,3 +222,30 @@ def test_net_host_needs_nothing(jailinit, seccomp_exec):
     r, rep = check_json(jailinit, "--net", "host", wrap=[seccomp_exec, "docker"])
     assert r.returncode == 0, r.stdout + r.stderr
     assert rep["ready"] is True
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_refused_start_explains_itself_in_the_log_format(jailinit, seccomp_exec, fmt):
+    """Issue 7's second defect: with --log-format=json a refused start wrote
+    one JSON line and then the self-check's explanation as plain text. Every
+    line jailinit writes goes through its log: one JSON object a line."""
+    args = [seccomp_exec, "docker", jailinit, f"--log-format={fmt}", "--proxy-port", "3128",
+            "--", "/bin/sh", "-c", "echo AGENT-RAN"]
+    r = run(netns_cmd(args), timeout=60)
+    assert r.returncode == 77, r.stdout + r.stderr
+    assert "AGENT-RAN" not in r.stdout + r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) >= 5, r.stderr
+    if fmt == "json":
+        msgs = []
+        for line in lines:
+            obj = json.loads(line)  # every line, not only the first
+            assert obj["level"] in ("error", "warn", "info"), line
+            msgs.append(obj["msg"])
+        text = "\n".join(msgs)
+    else:
+        assert not any(line.startswith("{") for line in lines), r.stderr
+        text = r.stderr
+    assert "what the self-check finds here" in text, r.stderr
+    assert "filter:clone-min" in text, r.stderr
+    assert "seccomp=docker/seccomp/jailinit-least-privilege.json" in text, r.stderr

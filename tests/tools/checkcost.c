@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&err, 0, sizeof(err));
 	if (options_parse(&o, ac, av, environ, &err) < 0) {
-		fprintf(stderr, "checkcost: %s: %s\n", err.step ? err.step : "options", err.detail);
+		fprintf(stderr, "checkcost: %s: %s\n", err.step[0] ? err.step : "options", err.detail);
 		return 64;
 	}
 	for (i = 0; i < 5; i++)
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	       runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2,
 	       t[(runs - 1) / 10], t[(runs - 1) * 9 / 10]);
 	if (rc != 0)
-		printf(", \"step\": \"%s\", \"errno\": \"%s\"", err.step ? err.step : "?", ji_errno_name(err.errnum));
+		printf(", \"step\": \"%s\", \"errno\": \"%s\"", err.step[0] ? err.step : "?", ji_errno_name(err.errnum));
 	printf("}\n");
 	return rc == 0 ? 0 : 77;
 }

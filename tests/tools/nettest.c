@@ -55,7 +55,7 @@ static int usage(void)
 
 static int fail(const struct ji_err *e)
 {
-	fprintf(stderr, "nettest: %s: %s (%s)%s%s\n", e->step ? e->step : "?", ji_errno_name(e->errnum),
+	fprintf(stderr, "nettest: %s: %s (%s)%s%s\n", e->step[0] ? e->step : "?", ji_errno_name(e->errnum),
 		strerror(e->errnum), e->detail[0] ? ": " : "", e->detail);
 	return 1;
 }

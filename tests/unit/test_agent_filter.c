@@ -167,7 +167,7 @@ static int child_privdrop_unmapped(void)
 
 	if (privdrop_all(70000, 70000, &e) == 0)
 		return 1;
-	if (e.step == NULL || strcmp(e.step, "set the gid") != 0)
+	if (strcmp(e.step, "set the gid") != 0)
 		return 2;
 	if (e.errnum != EINVAL)
 		return 3;
@@ -217,7 +217,7 @@ static int child_filter_without_nnp(void)
 		return 1;
 	if (agent_filter_load(&e) == 0)
 		return 2;
-	if (e.step == NULL || strcmp(e.step, "load the agent's seccomp filter") != 0)
+	if (strcmp(e.step, "load the agent's seccomp filter") != 0)
 		return 3;
 	if (e.errnum != EACCES)
 		return 4;

@@ -313,8 +313,10 @@ static void test_userns_limits(void **state)
 	assert_true(R.ready);
 	F.trial_state = TRIAL_RAN;
 	F.trial.n_steps = 2;
-	F.trial.steps[0] = (struct jail_step_result){.name = "clone", .ran = 1, .ok = 1};
-	F.trial.steps[1] = (struct jail_step_result){.name = "jail: lo up", .ran = 1, .ok = 0, .errnum = EPERM};
+	F.trial.steps[0] = (struct jail_step_result){.id = JS_CLONE, .name = "clone", .ran = 1, .ok = 1};
+	/* the name the jail side really reports for lo (rtnl_link_up) */
+	F.trial.steps[1] = (struct jail_step_result){.id = JS_JAIL_SIDE, .name = "bring link up", .ran = 1, .ok = 0,
+						     .errnum = EPERM};
 	check_evaluate(&o, &F, &R);
 	assert_false(R.ready);
 	assert_string_equal(R.tier, "none");
@@ -328,6 +330,38 @@ static void test_userns_limits(void **state)
 	assert_int_equal(item(&R, "apparmor_userns")->ok, -1);
 }
 
+/* Issue 7's defect: the verdict came from substrings of step names, and the
+ * name the jail side really records for lo ("bring link up") was not among
+ * them: --net none was said to be possible without loopback. Now every step
+ * of the table, failing in the trial, gives its tier's verdict. */
+static void test_every_failing_step_gives_its_tier(void **state)
+{
+	(void)state;
+	for (int mode = 0; mode < 2; mode++) {
+		struct options o = mode ? opts(NET_PROXY, 3128) : opts(NET_NONE, 0);
+		for (int id = JS_NONE + 1; id < JS_COUNT; id++) {
+			if (jail_step((enum jail_step_id)id)->tier == JAIL_TIER_PROXY)
+				continue; /* a trial starts no proxy */
+			if (!mode && jail_step((enum jail_step_id)id)->tier != JAIL_TIER_BASIC)
+				continue; /* --net none builds no link */
+			docker_facts(&F, B(CAP_NET_ADMIN), EINVAL, EPERM, ENOSYS, EPERM);
+			F.trial_state = TRIAL_RAN;
+			F.trial.n_steps = 1;
+			F.trial.steps[0] = (struct jail_step_result){.id = (enum jail_step_id)id, .ran = 1, .ok = 0,
+								     .errnum = EPERM};
+			snprintf(F.trial.steps[0].name, sizeof F.trial.steps[0].name, "%s",
+				 id == JS_JAIL_SIDE ? "bring link up" : jail_step((enum jail_step_id)id)->name);
+			check_evaluate(&o, &F, &R);
+			assert_false(R.ready);
+			int basic = jail_step((enum jail_step_id)id)->tier == JAIL_TIER_BASIC;
+			if (basic && strcmp(R.tier, "none") != 0)
+				fail_msg("step %s (mode %d): tier %s, want none", F.trial.steps[0].name, mode, R.tier);
+			if (!basic && strncmp(R.tier, "reduced", 7) != 0)
+				fail_msg("step %s (mode %d): tier %s, want reduced", F.trial.steps[0].name, mode, R.tier);
+		}
+	}
+}
+
 static void test_trial_failure_and_unavailable(void **state)
 {
 	(void)state;
@@ -335,9 +369,10 @@ static void test_trial_failure_and_unavailable(void **state)
 	docker_facts(&F, B(CAP_NET_ADMIN), EINVAL, EPERM, ENOSYS, EPERM);
 	F.trial_state = TRIAL_RAN;
 	F.trial.n_steps = 3;
-	F.trial.steps[0] = (struct jail_step_result){.name = "clone", .ran = 1, .ok = 1};
-	F.trial.steps[1] = (struct jail_step_result){.name = "create veth", .ran = 1, .ok = 0, .errnum = EEXIST};
-	F.trial.steps[2] = (struct jail_step_result){.name = "nft table", .ran = 0};
+	F.trial.steps[0] = (struct jail_step_result){.id = JS_CLONE, .name = "clone", .ran = 1, .ok = 1};
+	F.trial.steps[1] = (struct jail_step_result){.id = JS_VETH, .name = "create veth", .ran = 1, .ok = 0,
+						     .errnum = EEXIST};
+	F.trial.steps[2] = (struct jail_step_result){.id = JS_NFT_TABLE, .name = "nft table", .ran = 0};
 	check_evaluate(&o, &F, &R);
 	assert_false(R.ready);
 	assert_string_equal(R.tier, "reduced");
@@ -791,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_kubernetes_fix),
 		cmocka_unit_test(test_ecs_fix),
 		cmocka_unit_test(test_userns_limits),
+		cmocka_unit_test(test_every_failing_step_gives_its_tier),
 		cmocka_unit_test(test_trial_failure_and_unavailable),
 		cmocka_unit_test(test_net_host_is_ready),
 		cmocka_unit_test(test_hostname_needs_sethostname),

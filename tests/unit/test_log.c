@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -141,6 +142,31 @@ static void test_long_message_is_one_terminated_line(void **state)
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
 }
 
+/* Issue 7, 4: an error owns its step's text. The name it was given may be
+ * a buffer that is reused (a message from the jail's side): the error keeps
+ * what it was told, a second error does not rewrite the first, and a name
+ * too long is cut, never overrun. */
+static void test_err_owns_its_step(void **state)
+{
+	(void)state;
+	char buf[JI_STEP_MAX * 2];
+	struct ji_err first, second;
+	snprintf(buf, sizeof buf, "bring link up");
+	ji_fail(&first, buf, EPERM, "lo");
+	snprintf(buf, sizeof buf, "create veth");
+	ji_fail(&second, buf, EEXIST, NULL);
+	memset(buf, 'x', sizeof buf - 1);
+	buf[sizeof buf - 1] = '\0';
+	assert_string_equal(first.step, "bring link up");
+	assert_string_equal(second.step, "create veth");
+	ji_fail(&first, buf, EIO, NULL);
+	assert_int_equal(strlen(first.step), JI_STEP_MAX - 1);
+	ji_fail(&first, first.step, EIO, "its own step again"); /* no overlapping copy */
+	assert_int_equal(strlen(first.step), JI_STEP_MAX - 1);
+	ji_fail(&first, NULL, 0, NULL);
+	assert_string_equal(first.step, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_err_text),
 		cmocka_unit_test(test_err_json),
+		cmocka_unit_test(test_err_owns_its_step),
 		cmocka_unit_test(test_long_message_is_one_terminated_line),
 	};
 
