@@ -8,6 +8,7 @@
  * Every socket is in the epoll set edge-triggered, so each handler moves as
  * far as it can and returns on EAGAIN; a sweep every EGRESS_SWEEP_MS applies
  * the deadlines. Nothing here blocks. */
+#include "../base/clock.h"
 #include "proxy.h"
 
 #include <arpa/inet.h>
@@ -90,14 +91,6 @@ struct server {
 	unsigned n_pipes;
 	long long next_sweep;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- limits ---------------------------------------------------------------- */
 
@@ -199,7 +192,7 @@ static void conn_log(const struct conn *c, const char *verdict, const char *reas
 		.closed = closed,
 		.bytes_up = c->up.bytes,
 		.bytes_down = c->down.bytes,
-		.duration_ms = now_ms() - c->t_accept,
+		.duration_ms = clock_mono_ms() - c->t_accept,
 		.reason = reason,
 	};
 
@@ -328,7 +321,7 @@ static void refuse(struct server *s, struct conn *c, int status, const char *bod
 	c->cl_len = n > 0 && n < EGRESS_HEADER_MAX ? (size_t)n : 0;
 	c->up_len = 0;
 	c->state = C_REFUSE;
-	c->t_deadline = now_ms() + EGRESS_LINGER_MS;
+	c->t_deadline = clock_mono_ms() + EGRESS_LINGER_MS;
 	step_refuse(s, c);
 }
 
@@ -574,7 +567,7 @@ static void start_connect(struct server *s, struct conn *c)
 			break;
 		}
 		c->state = C_CONNECTING;
-		c->t_deadline = now_ms() + s->cfg->limits.connect_ms;
+		c->t_deadline = clock_mono_ms() + s->cfg->limits.connect_ms;
 		return;
 	}
 	conn_log(c, "error", c->why, 0);
@@ -595,7 +588,7 @@ static void start_relay(struct server *s, struct conn *c)
 	buf_put(s, c->buf);
 	c->buf = NULL;
 	c->state = C_RELAY;
-	c->t_active = now_ms();
+	c->t_active = clock_mono_ms();
 	step_relay(s, c);
 }
 
@@ -673,7 +666,7 @@ static void step_connected(struct server *s, struct conn *c)
 	c->up.bytes = c->up_len + c->up2_len; /* counted as sent: SENDING sends them */
 	c->state = C_SENDING;
 	c->t_deadline = 0;
-	c->t_active = now_ms();
+	c->t_active = clock_mono_ms();
 	step_sending(s, c);
 }
 
@@ -684,7 +677,7 @@ static void step_relay(struct server *s, struct conn *c)
 	enum relay_rc down = up == RELAY_ERROR ? RELAY_ERROR : relay_pump(&c->down, c->ufd, c->cfd, &moved);
 
 	if (moved)
-		c->t_active = now_ms();
+		c->t_active = clock_mono_ms();
 	/* An error either way ends both; the answer's end ends a forwarded
 	 * request (nothing more of the client's is forwarded). */
 	if (up == RELAY_ERROR || down == RELAY_ERROR || (c->up.done && c->down.done) ||
@@ -751,7 +744,7 @@ static void step_head(struct server *s, struct conn *c)
 	c->state = C_RESOLVE;
 	c->dns_fd_polled = -1;
 	step_resolve(s, c, resolve_start(&c->rq, &s->rc, c->host, c->buf + (size_t)2 * EGRESS_HEADER_MAX, EGRESS_DNS_BUF,
-					 now_ms()));
+					 clock_mono_ms()));
 }
 
 /* ---- the loop ---------------------------------------------------------------------- */
@@ -791,7 +784,7 @@ static void on_accept(struct server *s)
 		relay_dir_init(&c->down, 0, 0);
 		c->buf = b;
 		c->state = C_HEAD;
-		c->t_accept = now_ms();
+		c->t_accept = clock_mono_ms();
 		c->t_deadline = c->t_accept + s->cfg->limits.header_ms;
 		s->active++;
 		if (poll_add(s, fd, conn_index(s, c), ROLE_CLIENT) < 0) {
@@ -811,7 +804,7 @@ static void on_event(struct server *s, struct conn *c, int role, uint32_t events
 		break;
 	case C_RESOLVE:
 		if (role == ROLE_DNS)
-			step_resolve(s, c, resolve_step(&c->rq, &s->rc, now_ms()));
+			step_resolve(s, c, resolve_step(&c->rq, &s->rc, clock_mono_ms()));
 		else if (role == ROLE_CLIENT && (events & (EPOLLHUP | EPOLLERR)))
 			conn_free(s, c);
 		break;
@@ -886,14 +879,47 @@ static void sweep(struct server *s, long long now)
 	}
 }
 
+/* SIGTERM/SIGINT (jailinit stopping the proxy once the agent is gone): the
+ * open relays are logged before the proxy ends, so that no decision is
+ * missing from the audit log. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void close_all(struct server *s)
+{
+	for (unsigned i = 0; i < s->n_conns; i++) {
+		struct conn *c = &s->conns[i];
+		if (c->state == C_FREE)
+			continue;
+		if (c->state == C_RELAY && !c->close_reason)
+			c->close_reason = "the proxy was stopped";
+		conn_free(s, c);
+	}
+}
+
 static int serve(struct server *s)
 {
 	struct epoll_event evs[64];
+	/* The stop signals are blocked but inside epoll_pwait: one that comes
+	 * between the check and the wait is not lost. */
+	sigset_t stops, waiting;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &stops, &waiting) < 0)
+		return -1;
+	sigdelset(&waiting, SIGTERM);
+	sigdelset(&waiting, SIGINT);
 
 	for (;;) {
 		int timeout = -1;
 		if (s->active > 0) {
-			long long now = now_ms();
+			long long now = clock_mono_ms();
 			if (now >= s->next_sweep) {
 				sweep(s, now);
 				s->next_sweep = now + EGRESS_SWEEP_MS;
@@ -902,13 +928,15 @@ static int serve(struct server *s)
 			if (timeout < 0)
 				timeout = 0;
 		}
-		int n = epoll_wait(s->ep, evs, (int)(sizeof evs / sizeof evs[0]), s->active > 0 ? timeout : -1);
+		if (stop_requested)
+			return 0;
+		int n = epoll_pwait(s->ep, evs, (int)(sizeof evs / sizeof evs[0]), s->active > 0 ? timeout : -1, &waiting);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
 		if (s->active == 0)
-			s->next_sweep = now_ms() + EGRESS_SWEEP_MS;
+			s->next_sweep = clock_mono_ms() + EGRESS_SWEEP_MS;
 		for (int i = 0; i < n; i++) {
 			unsigned role = (unsigned)(evs[i].data.u64 & 3);
 			if (role == ROLE_LISTEN) {
@@ -1017,13 +1045,19 @@ int egress_proxy_main(const struct egress_config *cfg)
 
 	/* a splice into a socket the peer closed: EPIPE, not a signal */
 	sigaction(SIGPIPE, &sa, NULL);
+	struct sigaction stop = { .sa_handler = on_stop_signal };
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGINT, &stop, NULL);
 	elog_setup(cfg->log_fd, cfg->log_format);
 	if (setup(&srv, cfg, &err) < 0 || confine(cfg, &err) < 0) {
 		log_err(&err);
 		return EXIT_SETUP;
 	}
 	egress_policy_log(cfg->policy);
-	serve(&srv);
+	if (serve(&srv) == 0) {
+		close_all(&srv);
+		return 0;
+	}
 	ji_fail(&err, "proxy", errno, "epoll_wait");
 	log_err(&err);
 	return EXIT_SETUP;

@@ -138,8 +138,25 @@ class DnsTcp(socketserver.BaseRequestHandler):
         self.request.sendall(struct.pack("!H", len(r)) + r)
 
 
+def hold(addr, port):
+    """Accepts, answers nothing, and keeps every connection open even after
+    the client's half-close: a relay to it ends only when the proxy does."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(16)
+    held = []
+
+    def loop():
+        while True:
+            c, _ = s.accept()
+            held.append(c)
+    threading.Thread(target=loop, daemon=True).start()
+
+
 for a in ("192.0.2.10", "198.51.100.10", "203.0.113.20", "169.254.169.254"):
     http(a, 80)
+hold("192.0.2.10", 9000)
 http("192.0.2.10", 8080)
 http("192.0.2.11", 443, tls=True)
 dns_udp()

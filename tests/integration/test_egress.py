@@ -373,6 +373,34 @@ def test_json_log_and_audit_file(jailinit, net):
     r.assert_clean()
 
 
+def test_open_tunnels_are_logged_when_the_proxy_is_stopped(jailinit, net):
+    """A relay still open when jailinit stops (SIGTERM to jailinit while the
+    agent holds a CONNECT tunnel to a server that never closes, not even
+    after the client's half-close) is logged, "the proxy was stopped",
+    before the proxy ends: no decision is missing from the audit log."""
+    write(net, "tunnel.py", """
+import os, socket, sys, time
+host, port = os.environ["HTTPS_PROXY"].rsplit("/", 1)[-1].split(":")
+s = socket.create_connection((host, int(port)), timeout=5)
+s.sendall(b"CONNECT allowed.test:9000 HTTP/1.1\\r\\nHost: allowed.test:9000\\r\\n\\r\\n")
+print("tunnel", s.recv(200).split(b"\\r\\n")[0].decode(), flush=True)
+open(sys.argv[1], "w").write("open")
+time.sleep(30)
+""")
+    killer = (f'( i=0; while [ ! -e "$W/tunnel.open" ] && [ $i -lt 300 ]; do {BB} usleep 20000; i=$((i+1)); done; '
+              f'kill -TERM $(for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = jailinit ] '
+              f'&& echo ${{p#/proc/}}; done | {BB} sort -n | {BB} head -n 1) ) &\n')
+    r = run(jailinit, net, "--audit-log $W/audit.log --allow allowed.test:9000", f"{PY} $W/tunnel.py $W/tunnel.open",
+            before=killer)
+    assert r.code == 143, r  # the agent ended by the SIGTERM jailinit passed on
+    assert r.lines()["tunnel"] == "HTTP/1.1 200 Connection established", r
+    lines = log_lines(open(os.path.join(net, "audit.log")).read())
+    tunnel = [x for x in lines if " allow allowed.test:9000 " in x and "method=CONNECT" in x]
+    assert len(tunnel) == 1, f"{lines}\n{r}"
+    assert "the proxy was stopped" in tunnel[0], tunnel
+    r.assert_clean()
+
+
 # ---- options ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("args,msg", [
