@@ -20,6 +20,7 @@
 #include "../base/log.h"
 #include "../base/nsclone.h"
 #include "../landlock/landlock.h"
+#include "../supervise/supervise.h"
 
 /* ---- gathering ---------------------------------------------------------- */
 
@@ -74,19 +75,14 @@ static void run_trial(const struct options *o, struct check_facts *f)
 	}
 	memset(t, 0, sizeof *t);
 	/* An init may start with SIGCHLD ignored: then no child could be waited for. */
-	struct sigaction old_chld, dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	int restore = sigaction(SIGCHLD, NULL, &old_chld) == 0 &&
-		      (old_chld.sa_handler == SIG_IGN || (old_chld.sa_flags & SA_NOCLDWAIT)) &&
-		      sigaction(SIGCHLD, &dfl, NULL) == 0;
+	int restore = supervise_sigchld_default() == 1;
 	pid_t pid = fork();
 	if (pid < 0) {
 		f->trial_state = TRIAL_FAILED_TO_RUN;
 		f->trial_errno = errno;
 		munmap(t, sizeof *t);
 		if (restore)
-			(void)sigaction(SIGCHLD, &old_chld, NULL);
+			supervise_sigchld_restore();
 		return;
 	}
 	if (pid == 0) {
@@ -103,7 +99,7 @@ static void run_trial(const struct options *o, struct check_facts *f)
 		}
 	}
 	if (restore)
-		(void)sigaction(SIGCHLD, &old_chld, NULL);
+		supervise_sigchld_restore();
 	f->trial = *t;
 	munmap(t, sizeof *t);
 	if (f->trial.n_steps < 0 || f->trial.n_steps > JAIL_TRIAL_MAX_STEPS)

@@ -43,22 +43,37 @@ static int signals_blocked, sigchld_changed;
 int supervise_block_signals(void)
 {
 	ksigset all = ~(ksigset)0;
-	struct ksigaction dfl = { .handler = SIG_DFL };
 
 	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &original_mask, sizeof(ksigset)) != 0)
 		return -1;
 	signals_blocked = 1;
+	return supervise_sigchld_default() < 0 ? -1 : 0;
+}
+
+int supervise_sigchld_default(void)
+{
+	struct ksigaction dfl = { .handler = SIG_DFL };
+
+	if (sigchld_changed)
+		return 0; /* already ours */
 	/* Started with SIGCHLD ignored (or SA_NOCLDWAIT), the kernel would
-	 * reap our children itself and we would never see the main child's
-	 * status. Take the default for us; the child gets the original back. */
+	 * reap our children itself and we would never see their status. Take
+	 * the default for us; a child gets the original back. */
 	if (syscall(SYS_rt_sigaction, SIGCHLD, NULL, &original_sigchld, sizeof(ksigset)) != 0)
 		return -1;
-	if (original_sigchld.handler == SIG_IGN || (original_sigchld.flags & SA_NOCLDWAIT)) {
-		if (syscall(SYS_rt_sigaction, SIGCHLD, &dfl, NULL, sizeof(ksigset)) != 0)
-			return -1;
-		sigchld_changed = 1;
-	}
-	return 0;
+	if (original_sigchld.handler != SIG_IGN && !(original_sigchld.flags & SA_NOCLDWAIT))
+		return 0;
+	if (syscall(SYS_rt_sigaction, SIGCHLD, &dfl, NULL, sizeof(ksigset)) != 0)
+		return -1;
+	sigchld_changed = 1;
+	return 1;
+}
+
+void supervise_sigchld_restore(void)
+{
+	if (sigchld_changed)
+		(void)syscall(SYS_rt_sigaction, SIGCHLD, &original_sigchld, NULL, sizeof(ksigset));
+	sigchld_changed = 0;
 }
 
 void supervise_child_restore(void)

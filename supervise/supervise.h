@@ -42,6 +42,13 @@ int supervise_block_signals(void);
  * ignored ones stay ignored). */
 void supervise_child_restore(void);
 
+/* SIGCHLD at its default while children must be waited for (the one place
+ * that fixes an inherited SIG_IGN or SA_NOCLDWAIT): 1 when it was changed
+ * (supervise_sigchld_restore puts the original back), 0 when it needed no
+ * change, -1 with errno. */
+int supervise_sigchld_default(void);
+void supervise_sigchld_restore(void);
+
 /* Supervise until main_pid is gone and everything the init is responsible
  * for has been stopped and reaped. *forced_exit is set to the code an
  * on_reap callback asked for (0 otherwise). Returns main_pid's wait status,
