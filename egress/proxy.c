@@ -1032,6 +1032,12 @@ static int confine(const struct egress_config *cfg, struct ji_err *err)
 {
 	if (cfg->drop_user && privdrop_all(cfg->uid, cfg->gid, err) < 0)
 		return -1;
+	/* The id change cleared the parent-death signal: again, and jailinit
+	 * must not have gone before it was set (issue 16, 1). */
+	if (cfg->parent && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return ji_fail(err, "proxy parent-death signal", errno, NULL);
+	if (cfg->parent && getppid() != cfg->parent)
+		return ji_fail(err, "proxy parent-death signal", ESRCH, "jailinit is gone");
 	if (!cfg->drop_user && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return ji_fail(err, "proxy no_new_privs", errno, NULL);
 	return proxy_filter_load(err);

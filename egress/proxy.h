@@ -57,6 +57,7 @@ struct egress_config {
 	const char *resolv_conf;    /* /etc/resolv.conf, or JAILINIT_RESOLV_CONF */
 	const char *hosts;          /* /etc/hosts, or JAILINIT_HOSTS */
 	struct egress_limits limits;
+	pid_t parent;               /* jailinit: the proxy dies with it (0: not checked) */
 };
 
 void egress_limits_defaults(struct egress_limits *l);

@@ -600,6 +600,7 @@ static int start_egress(const struct jail_plan *p, struct proxy *px, struct ji_e
 	c->gid = p->proxy_gid;
 	c->resolv_conf = p->resolv_conf;
 	c->hosts = p->hosts;
+	c->parent = getpid();
 	egress_limits_defaults(&c->limits);
 	if (p->egress_conns)
 		c->limits.max_conns = p->egress_conns;

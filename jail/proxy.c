@@ -210,11 +210,18 @@ static void sleep_ms(unsigned ms)
 
 int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		return ji_fail(err, "start proxy", errno, "fork");
 	if (pid == 0) {
 		struct ji_err child_err = { 0 };
+		/* Not a day longer than jailinit, from the first instruction: a
+		 * restart sleeps its backoff here, and jailinit may die during it
+		 * (issue 16, 1). Set again after every id change (which clears
+		 * it), each time checking the parent did not go before it was. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(EXIT_SETUP);
 		/* Its own process group (a signal for the agent's group never
 		 * hits it) and the init's signal state, as every child of ours. */
 		spawn_helper_setup();
@@ -222,18 +229,15 @@ int proxy_start(struct proxy *px, unsigned delay_ms, struct ji_err *err)
 			sleep_ms(delay_ms);
 		if (px->run) {
 			/* its ids, capabilities and filter are its own business,
-			 * once it listens (it may bind a low port first) */
-			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-				_exit(EXIT_SETUP);
+			 * once it listens (it may bind a low port first); after
+			 * its id change it sets the parent-death signal again */
 			run_builtin(px);
 		}
 		if (px->drop_user && privdrop_switch_user(px->uid, px->gid, &child_err) < 0) {
 			log_err(&child_err);
 			_exit(EXIT_SETUP);
 		}
-		/* Not a day longer than jailinit (after the id change, which
-		 * clears it). */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 			_exit(EXIT_SETUP);
 		int e;
 		if (px->exe_fd >= 0) {

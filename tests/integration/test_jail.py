@@ -501,6 +501,36 @@ echo "fetch_after $({FETCH} 2>&1)"
 
 # ---- 5. the proxy dies --------------------------------------------------------
 
+def test_proxy_in_its_restart_backoff_dies_with_jailinit(jailinit, work):
+    """Issue 16, 1: a restarted proxy sleeps its backoff before it execs; a
+    SIGKILL of jailinit then must not leave it running (the parent-death
+    signal is set first thing in the child, and checked). The proxy here
+    listens, then exits after 0.3 s, three times (the fourth start would
+    stay); jailinit is killed while it waits 400 ms for that fourth start."""
+    write(work, "flaky_proxy.py", """
+import os, socket, sys, time
+n = os.path.join(sys.argv[2], "starts")
+k = len(open(n).read()) if os.path.exists(n) else 0
+open(n, "a").write("x")
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(4)
+time.sleep(0.3 if k < 3 else 30)  # the fourth start would stay
+""")
+    body = (f'"$JAILINIT" --proxy-port {PROXY_PORT} --proxy "{PY} $W/flaky_proxy.py {PROXY_PORT} $W" '
+            f'-- {BB} sleep 30 >"$W/agent.out" 2>"$W/ji.err" </dev/null &\n'
+            'JI=$!\n'
+            'i=0; while ! grep -q "restarting it in 400 ms" "$W/ji.err" && [ $i -lt 300 ]; do '
+            f'{BB} usleep 10000; i=$((i+1)); done\n'
+            'kill -9 $JI; wait $JI; echo $? > "$W/code"\n'
+            f'{BB} usleep 1500000\n')
+    r = container(jailinit, work, body)
+    assert "restarting it in 400 ms" in r.err, r
+    assert r.code == 137, r
+    # The table stays after a SIGKILL (fail closed, by design); no process may.
+    m = re.search(r"^procs=(.*)$", r.after, re.M)
+    assert m is not None and m.group(1).strip() == "", f"left: {m and m.group(1)}\n{r}"
+
+
 def test_proxy_dies_once_and_is_restarted(jailinit, work):
     """The proxy is SIGKILLed once (by pid, from the container): jailinit
     restarts it and the agent's next request works."""
