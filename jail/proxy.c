@@ -156,7 +156,8 @@ int proxy_pin_binary(struct proxy *px, uid_t agent_uid, gid_t agent_gid, struct 
 cannot_exec:;
 	int e = errno;
 	ji_fail(err, "start proxy", e, "cannot execute '%s'", px->argv[0]);
-	err->exit_code = EXIT_PROXY_DIED;
+	/* out of descriptors or memory is jailinit's limit, not the proxy's */
+	err->exit_code = e == EMFILE || e == ENFILE || e == ENOMEM ? EXIT_SETUP : EXIT_PROXY_DIED;
 	return -1;
 }
 

@@ -163,3 +163,22 @@ def test_p_rtmin_is_the_shells_34(jailinit, tmp_path, name, num):
     while time.monotonic() < end and not os.path.exists(out):
         time.sleep(0.02)
     assert open(out).read().split() == [str(num)]
+
+
+# ---- item 3: out of descriptors is a setup failure (71), not a forbidding container (77) ----
+
+@pytest.mark.parametrize("args", ["--proxy-port 3128", f"--proxy-port {PROXY_PORT} --proxy /usr/bin/tinyproxy",
+                                  "--allow a.test", "--net none"])
+def test_out_of_descriptors_is_71_and_says_emfile(jailinit, work, args):
+    """RLIMIT_NOFILE 3: the quick check's NETLINK_NETFILTER probe gets
+    EMFILE, which is this process's limit, not "no nf_tables here": the run
+    fails at the first step that needs a descriptor, with 71 and EMFILE, and
+    builds nothing."""
+    limited = jail(args, f"{BB} sh -c 'echo AGENT-RAN'").replace(
+        '"$JAILINIT"', 'sh -c \'ulimit -n 3; exec "$@"\' sh "$JAILINIT"', 1)
+    r = container(jailinit, work, limited)
+    assert r.code == 71, r
+    assert "AGENT-RAN" not in r.out, r
+    assert "EMFILE" in r.err, r
+    assert "no nf_tables" not in r.err, r
+    r.assert_clean()
