@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 int read_text_file(const char *path, char *buf, size_t cap)
@@ -47,4 +48,19 @@ int write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int write_text_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+	int saved = n < 0 ? errno : EIO;
+	close(fd);
+	if (n == (ssize_t)len)
+		return 0;
+	errno = saved;
+	return -1;
 }

@@ -11,6 +11,10 @@
  * on failure. cap must be at least 1. */
 int read_text_file(const char *path, char *buf, size_t cap);
 
+/* Write text to a /proc or /sys file in one write(2), as such files want
+ * (a map, a score): 0, or -1 with errno (EIO for a short write). */
+int write_text_file(const char *path, const char *text);
+
 /* write(2) all len bytes of buf to fd, EINTR retried. 0, or -1 with errno
  * (EPIPE, EBADF, ...; a write of 0 bytes counts as EIO). Safe between fork
  * and exec. */

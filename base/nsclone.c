@@ -153,17 +153,8 @@ static int write_map(pid_t pid, const char *which, const struct ns_id_swap *swap
 		return ji_fail(err, which, errno, "cannot make a map of %s", own_path);
 	}
 
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ji_fail(err, which, errno, "opening %s", path);
-	size_t len = strlen(map);
-	ssize_t n = write(fd, map, len);
-	int saved = errno;
-	close(fd);
-	if (n < 0)
-		return ji_fail(err, which, saved, "writing %s", path);
-	if ((size_t)n != len)
-		return ji_fail(err, which, EIO, "short write to %s", path);
+	if (write_text_file(path, map) < 0)
+		return ji_fail(err, which, errno, "writing %s", path);
 	return 0;
 }
 

@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "../base/fds.h"
+#include "../base/fileio.h"
 #include "../landlock/landlock.h"
 #include "../net/nl.h"
 #include "../net/rtnl.h"
@@ -92,15 +92,8 @@ static int confine_landlock(struct ji_err *err)
  * host.) */
 static int raise_oom_score(struct ji_err *err)
 {
-	static const char value[] = "1000";
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ji_fail(err, "agent oom_score_adj", errno, "opening /proc/self/oom_score_adj");
-	ssize_t n = write(fd, value, sizeof value - 1);
-	int e = errno;
-	close(fd);
-	if (n != (ssize_t)(sizeof value - 1))
-		return ji_fail(err, "agent oom_score_adj", n < 0 ? e : EIO, "writing %s", value);
+	if (write_text_file("/proc/self/oom_score_adj", "1000") < 0)
+		return ji_fail(err, "agent oom_score_adj", errno, "writing 1000 to /proc/self/oom_score_adj");
 	return 0;
 }
 

@@ -380,21 +380,19 @@ static int handshake_configured(struct jail_state *s, struct ji_err *err)
 	int rc = hs_recv(s->sock, &m);
 	if (rc < 0)
 		return ji_fail(err, "handshake", errno, "waiting for the jail side");
+	/* One failure path for the jail side, whoever saw it: the jail's init
+	 * (its own step and errno), its death, or the test seam. */
 	if (rc == 1)
-		return ji_fail(err, "jail side", 0, "the jail's init died while configuring");
-	if (m.stage == HS_FAILED) {
+		ji_fail(err, "jail side", 0, "the jail's init died while configuring");
+	else if (m.stage == HS_FAILED)
 		hs_to_err(&m, err);
-		err->build_step = JS_JAIL_SIDE;
-		record(s, JS_JAIL_SIDE, err->step, -1, err);
-		return -1;
+	else if (injected_failure(JS_JAIL_SIDE, err) == 0) {
+		record(s, JS_JAIL_SIDE, jail_step(JS_JAIL_SIDE)->name, 0, err);
+		return 0;
 	}
-	if (injected_failure(JS_JAIL_SIDE, err) < 0) {
-		err->build_step = JS_JAIL_SIDE;
-		record(s, JS_JAIL_SIDE, err->step, -1, err);
-		return -1;
-	}
-	record(s, JS_JAIL_SIDE, jail_step(JS_JAIL_SIDE)->name, 0, err);
-	return 0;
+	err->build_step = JS_JAIL_SIDE;
+	record(s, JS_JAIL_SIDE, err->step, -1, err);
+	return -1;
 }
 
 static int handshake_go(struct jail_state *s, struct ji_err *err)

@@ -76,33 +76,12 @@ static int refuse_writable(const char *path, const struct stat *st, const char *
 	return -1;
 }
 
-/* The PATH entry where execvp would find name: into buf, 0 or -1 (ENOENT). */
-static int find_in_path(const char *name, char *buf, size_t cap)
-{
-	const char *path = getenv("PATH");
-	if (path == NULL)
-		path = "/usr/local/bin:/bin:/usr/bin";
-	for (const char *p = path;; p++) {
-		const char *end = strchrnul(p, ':');
-		size_t len = (size_t)(end - p);
-		int n = snprintf(buf, cap, "%.*s%s%s", (int)len, p, len ? "/" : "", name);
-		struct stat st;
-		if (n > 0 && (size_t)n < cap && stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
-			return 0;
-		if (*end == '\0')
-			break;
-		p = end;
-	}
-	errno = ENOENT;
-	return -1;
-}
-
 int proxy_pin_binary(struct proxy *px, uid_t agent_uid, gid_t agent_gid, struct ji_err *err)
 {
 	char found[PATH_MAX], real[PATH_MAX];
 	const char *name = px->argv[0];
 	if (!strchr(name, '/')) {
-		if (find_in_path(name, found, sizeof found) < 0)
+		if (spawn_which(name, found, sizeof found) < 0)
 			goto cannot_exec;
 		name = found;
 	}

@@ -58,6 +58,27 @@ static int path_join(char *buf, size_t cap, const char *dir, size_t len, const c
 	return 0;
 }
 
+int spawn_which(const char *file, char *buf, size_t cap)
+{
+	const char *path = getenv("PATH");
+	struct stat st;
+
+	if (path == NULL)
+		path = SPAWN_DEFAULT_PATH;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+
+		if (path_join(buf, cap, p, (size_t)(end - p), file) == 0 && stat(buf, &st) == 0 &&
+		    S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+			return 0;
+		p = end;
+		if (*p == '\0')
+			break;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
 /* execvp's search of PATH (musl's default PATH when unset; no /bin/sh
  * fallback for ENOEXEC, like musl), with one difference: an EACCES counts
  * as "found but not executable" only when the file is there. A directory
@@ -82,7 +103,7 @@ int spawn_exec(char *const argv[])
 		return ENAMETOOLONG;
 	path = getenv("PATH");
 	if (path == NULL)
-		path = "/usr/local/bin:/bin:/usr/bin";
+		path = SPAWN_DEFAULT_PATH;
 	for (p = path;; p++) {
 		const char *end = strchrnul(p, ':');
 

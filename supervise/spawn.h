@@ -26,6 +26,14 @@ void spawn_helper_setup(void);
  * hides nothing), EACCES only when it was found but cannot be executed. */
 int spawn_exec(char *const argv[]);
 
+/* musl's PATH when none is set. */
+#define SPAWN_DEFAULT_PATH "/usr/local/bin:/bin:/usr/bin"
+
+/* Where spawn_exec would find file (no '/' in it): the first PATH entry
+ * holding a regular file this process may execute, into buf. 0, or -1 with
+ * errno ENOENT. */
+int spawn_which(const char *file, char *buf, size_t cap);
+
 /* Exit code for an exec failure: 127 when not found, 126 otherwise. */
 int exec_errno_exit_code(int errnum);
 
