@@ -116,6 +116,11 @@ static int run_unjailed(const struct options *o)
 	if (o->proxy_port != 0 || o->proxy_cmd != NULL || o->dns_port != 0 || o->agent_user_set ||
 	    o->outside_user_set || o->hostname != NULL)
 		log_msg(LOG_WARN, "--net host: --proxy*, --dns-port, --user, --outside-user and --hostname are not applied");
+	if (supervise_prepare() != 0) {
+		ji_fail(&err, "supervise", errno, "making the supervision loop's descriptors before the command starts");
+		log_err(&err);
+		return EXIT_SETUP;
+	}
 	pid = spawn_command(o->command, &err);
 	if (pid < 0) {
 		log_err(&err);

@@ -166,6 +166,12 @@ void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int
 	if (!trial && (ns_flags & CLONE_NEWPID)) {
 		/* The agent is our child; we stay the jail's PID 1. */
 		setpgid(0, 0);
+		/* The loop's descriptors before the agent exists (and not the
+		 * outer's, inherited through the clone). */
+		if (supervise_prepare() != 0) {
+			ji_fail(&err, "supervise", errno, "making the jail init's loop descriptors");
+			fail(sock, &err);
+		}
 		if (spawn_gated_start(&agent, p->command, confine_agent, (void *)p, &err) < 0)
 			fail(sock, &err);
 	} else if (!trial) {

@@ -100,11 +100,27 @@ static inline int injected_failure(enum jail_step_id id, struct ji_err *err)
 
 /* Run one step: on failure the error names it (unless the step named a
  * more precise one itself) and carries its id. */
+/* A stop (docker stop, ^C) that arrived while the jail was being built:
+ * the run ends with 128+N and tears down, the agent is not started. A
+ * trial (jailinit check) has nothing to stop. */
+static int stop_requested(const struct jail_state *s, struct ji_err *err)
+{
+	int sig = s->trial ? 0 : supervise_stop_pending();
+	if (sig == 0)
+		return 0;
+	ji_fail(err, "stop", 0, "%s arrived during the set-up: nothing was left built and the agent was not started",
+		supervise_signal_name(sig));
+	err->exit_code = 128 + sig;
+	return -1;
+}
+
 #define STEP(s, id, call)                                                     \
 	do {                                                                  \
 		int rc_ = (call);                                             \
 		if (rc_ == 0)                                                 \
 			rc_ = injected_failure((id), err);                    \
+		if (rc_ == 0)                                                 \
+			rc_ = stop_requested((s), err);                       \
 		if (rc_ < 0 && !err->step[0])                                 \
 			ji_set_step(err, jail_step(id)->name);                \
 		if (rc_ < 0)                                                  \
@@ -250,6 +266,12 @@ static int clone_inner(struct jail_state *s, int inner_sock, int trial, struct j
 	}
 	if (pid < 0) {
 		int e = errno;
+		/* EAGAIN is a count that was full at this moment (71), not a
+		 * refusal (77): say which counts, so the reader looks there. */
+		if (e == EAGAIN)
+			return ji_fail(err, "clone", e,
+				       "clone(CLONE_NEWUSER|CLONE_NEWNET): a limit on processes was reached (the "
+				       "cgroup's pids.max, RLIMIT_NPROC): a resource of the moment, not a refusal");
 		return ji_fail(err, "clone", e,
 			       "clone(CLONE_NEWUSER|CLONE_NEWNET%s) refused%s%s",
 			       full_errno ? "" : "|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC",
@@ -428,7 +450,7 @@ static int start_proxy(struct jail_state *s, struct ji_err *err)
 	}
 	if (rc < 0)
 		err->build_step = id;
-	if (rc < 0)
+	if (rc < 0 && !err->exit_code) /* a stop keeps its 128+N */
 		err->exit_code = EXIT_PROXY_DIED;
 	return rc;
 }
@@ -622,6 +644,13 @@ int jail_run(const struct jail_plan *plan, struct ji_err *err, int *agent_starte
 
 	*agent_started = 0;
 	init_state(&s, plan);
+	/* Before the first child (the proxy, the jail): a descriptor limit
+	 * fails the run here, not in the loop with the agent running. */
+	if (supervise_prepare() != 0) {
+		ji_fail(err, "supervise", errno, "making the supervision loop's descriptors before the jail");
+		err->exit_code = EXIT_SETUP;
+		return -1;
+	}
 	if (plan->egress) {
 		if (start_egress(plan, &proxy, err) < 0) {
 			if (!err->exit_code)

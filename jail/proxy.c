@@ -360,6 +360,13 @@ int proxy_wait_ready(struct proxy *px, int timeout_ms, struct ji_err *err)
 				       WIFSIGNALED(status) ? "signal" : "status",
 				       WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), px->port);
 		}
+		int stop = supervise_stop_pending();
+		if (stop != 0) {
+			ji_fail(err, "proxy ready", 0, "%s arrived while waiting for the proxy: the agent was not started",
+				supervise_signal_name(stop));
+			err->exit_code = 128 + stop;
+			return -1;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (waited >= timeout_ms) {

@@ -40,6 +40,76 @@ static ksigset original_mask;
 static struct ksigaction original_sigchld;
 static int signals_blocked, sigchld_changed;
 
+/* supervise_prepare's: the loop's signalfd and the spare descriptors. */
+static int prepared_sfd = -1;
+static pid_t prepared_by;
+static int spare_fd[2] = { -1, -1 };
+
+static int take_spares(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (spare_fd[i] < 0 && (spare_fd[i] = open("/", O_PATH | O_CLOEXEC)) < 0)
+			return -1;
+	return 0;
+}
+
+static void release_spares(void)
+{
+	for (int i = 0; i < 2; i++) {
+		if (spare_fd[i] >= 0)
+			(void)close(spare_fd[i]);
+		spare_fd[i] = -1;
+	}
+}
+
+int supervise_prepare(void)
+{
+	ksigset all = ~(ksigset)0;
+	int saved;
+
+	/* Inherited through a fork: the parent's, not to be read here. */
+	if (prepared_sfd >= 0)
+		(void)close(prepared_sfd);
+	release_spares();
+	prepared_sfd = (int)syscall(SYS_signalfd4, -1, &all, sizeof(all), SFD_CLOEXEC);
+	if (prepared_sfd >= 0 && take_spares() == 0) {
+		prepared_by = getpid();
+		return 0;
+	}
+	saved = errno;
+	if (prepared_sfd >= 0)
+		(void)close(prepared_sfd);
+	prepared_sfd = -1;
+	release_spares();
+	errno = saved;
+	return -1;
+}
+
+int supervise_stop_pending(void)
+{
+	static const int stops[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+	ksigset pending = 0;
+
+	if (syscall(SYS_rt_sigpending, &pending, sizeof(pending)) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		if (pending & ((ksigset)1 << (stops[i] - 1)))
+			return stops[i];
+	return 0;
+}
+
+const char *supervise_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGTERM: return "SIGTERM";
+	case SIGINT: return "SIGINT";
+	case SIGHUP: return "SIGHUP";
+	case SIGQUIT: return "SIGQUIT";
+	case SIGKILL: return "SIGKILL";
+	default: return "a signal";
+	}
+}
+
 int supervise_block_signals(void)
 {
 	ksigset all = ~(ksigset)0;
@@ -272,9 +342,15 @@ static int proc_scan(struct proc_ent **out, size_t *count)
 		errno = ENOENT;
 		return -1;
 	}
+	/* The directory and one stat file at a time: the spares' two slots. */
+	release_spares();
 	dir = opendir("/proc");
-	if (dir == NULL)
+	if (dir == NULL) {
+		int saved = errno;
+		(void)take_spares();
+		errno = saved;
 		return -1;
+	}
 	while ((d = readdir(dir)) != NULL) {
 		pid_t pid = parse_pid(d->d_name, NULL), ppid;
 
@@ -289,6 +365,7 @@ static int proc_scan(struct proc_ent **out, size_t *count)
 			if (nv == NULL) {
 				free(v);
 				(void)closedir(dir);
+				(void)take_spares();
 				errno = ENOMEM;
 				return -1;
 			}
@@ -299,6 +376,7 @@ static int proc_scan(struct proc_ent **out, size_t *count)
 		n++;
 	}
 	(void)closedir(dir);
+	(void)take_spares();
 	if (n > 0)
 		qsort(v, n, sizeof(*v), cmp_pid);
 	*out = v;
@@ -462,14 +540,14 @@ static int shutdown_all(struct sv *s)
 int supervise_run(const struct supervise_config *cfg, pid_t main_pid, int *forced_exit)
 {
 	struct sv s = { .cfg = cfg, .self = getpid(), .main_pid = main_pid, .sfd = -1 };
-	ksigset all = ~(ksigset)0;
 	int rc = 0, saved;
 
 	if (forced_exit != NULL)
 		*forced_exit = 0;
-	s.sfd = (int)syscall(SYS_signalfd4, -1, &all, sizeof(all), SFD_CLOEXEC);
-	if (s.sfd < 0)
+	if ((prepared_sfd < 0 || prepared_by != s.self) && supervise_prepare() != 0)
 		return -1;
+	s.sfd = prepared_sfd;
+	prepared_sfd = -1;
 	/* What happened before the signalfd existed is queued (blocked). A
 	 * forced stop treats the live main child like anything else left. */
 	while (rc == 0 && !s.main_done && s.forced == 0)
@@ -478,6 +556,7 @@ int supervise_run(const struct supervise_config *cfg, pid_t main_pid, int *force
 		rc = shutdown_all(&s);
 	saved = errno;
 	(void)close(s.sfd);
+	release_spares();
 	if (forced_exit != NULL)
 		*forced_exit = s.forced;
 	if (rc != 0 || !s.main_done) {

@@ -49,8 +49,27 @@ void supervise_child_restore(void);
 int supervise_sigchld_default(void);
 void supervise_sigchld_restore(void);
 
+/* Make what the loop needs before the first child exists: the signalfd and
+ * two spare descriptors that the /proc scans of the shutdown use (released
+ * for the scan, taken back after). Under a descriptor limit the start then
+ * fails before anything runs, instead of leaving a child unsupervised.
+ * Called again in a forked child (the jail's init) it replaces what it
+ * inherited. 0 or -1 with errno (EMFILE). */
+int supervise_prepare(void);
+
+/* A stop asked for while the loop does not run yet: SIGTERM, SIGINT,
+ * SIGHUP or SIGQUIT pending (every signal is blocked from the start). Its
+ * number, or 0. Set-up code asks between steps, so that `docker stop`
+ * during the set-up ends the run with 128+N instead of starting the agent.
+ * The signal stays pending. */
+int supervise_stop_pending(void);
+
+/* The short name of a signal ("SIGTERM"), or "a signal"; never NULL. */
+const char *supervise_signal_name(int sig);
+
 /* Supervise until main_pid is gone and everything the init is responsible
- * for has been stopped and reaped. *forced_exit is set to the code an
+ * for has been stopped and reaped (supervise_prepare first; done here if
+ * it was not). *forced_exit is set to the code an
  * on_reap callback asked for (0 otherwise). Returns main_pid's wait status,
  * or -1 with errno on an internal failure. */
 int supervise_run(const struct supervise_config *cfg, pid_t main_pid, int *forced_exit);

@@ -182,3 +182,111 @@ def test_out_of_descriptors_is_71_and_says_emfile(jailinit, work, args):
     assert "EMFILE" in r.err, r
     assert "no nf_tables" not in r.err, r
     r.assert_clean()
+
+
+# ---- item 9: a pids limit at clone is a resource of the moment (71), said as such ----
+
+def pids_cgroup_parent():
+    """Where a pids cgroup can be made: v1's pids hierarchy or the v2 root
+    (with the pids controller on for its children)."""
+    v1 = "/sys/fs/cgroup/pids"
+    if os.path.exists(os.path.join(v1, "cgroup.procs")):
+        return v1
+    for v2 in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
+        ctl = os.path.join(v2, "cgroup.subtree_control")
+        if os.path.exists(ctl) and "pids" in open(os.path.join(v2, "cgroup.controllers")).read():
+            if "pids" not in open(ctl).read():
+                try:
+                    with open(ctl, "w") as f:
+                        f.write("+pids")
+                except OSError:
+                    continue
+            return v2
+    return None
+
+
+@pytest.fixture
+def pids_one():
+    """A pids cgroup of the test's own with pids.max 1: the process moved in
+    is the only one it may hold."""
+    parent = pids_cgroup_parent()
+    if parent is None:
+        pytest.skip("no pids cgroup controller to make a limit in")
+    cg = os.path.join(parent, f"jailinit-test-{os.getpid()}")
+    os.mkdir(cg)
+    try:
+        with open(os.path.join(cg, "pids.max"), "w") as f:
+            f.write("1")
+        yield cg
+    finally:
+        # The container's processes are gone when container() returns.
+        end = time.monotonic() + 5
+        while True:
+            try:
+                os.rmdir(cg)
+                break
+            except OSError:
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.05)
+
+
+def test_pids_limit_at_clone_is_71_and_named(jailinit, work, pids_one):
+    """jailinit alone in a cgroup with pids.max 1: clone() of the jail fails
+    with EAGAIN. That is a count full at this moment, not a container that
+    forbids the jail: exit 71 (the documented code for it), a message that
+    names clone, EAGAIN and pids.max, no agent and nothing left behind."""
+    limited = jail("--net none", f"{BB} sh -c 'echo AGENT-RAN'").replace(
+        '"$JAILINIT"', f'sh -c \'echo $$ > {pids_one}/cgroup.procs && exec "$@"\' sh "$JAILINIT"', 1)
+    r = container(jailinit, work, limited)
+    assert r.code == 71, r
+    assert "AGENT-RAN" not in r.out, r
+    for word in ("clone", "EAGAIN", "pids.max"):
+        assert word in r.err, (word, r)
+    r.assert_clean()
+
+
+# ---- item 2: the loop's descriptors exist before the command does ----
+
+@pytest.mark.parametrize("limit", [3, 5])
+def test_descriptor_limit_with_net_host_fails_before_the_command(jailinit, tmp_path, limit):
+    """--net host under RLIMIT_NOFILE 3 or 5: the supervision loop needs its
+    signalfd and two descriptors for the /proc scans of its shutdown (6 in
+    all with stdio). They are made before the command starts, so jailinit
+    exits 71 naming EMFILE and the command never ran. At 3 it used to run,
+    unsupervised, while jailinit exited; at 5 its shutdown could not list
+    what was left. (The command is static busybox, which raises its own
+    soft limit, so nothing but jailinit stops it.)"""
+    marker = tmp_path / "ran"
+    r = run(["sh", "-c", f'ulimit -S -n {limit}; exec "$@"', "sh", jailinit, "--net", "host", "--",
+             BB, "sh", "-c", f"ulimit -S -n 64; : > {marker}"])
+    assert r.returncode == 71, r
+    assert "EMFILE" in r.stderr, r.stderr
+    assert not marker.exists(), "the command ran although jailinit could not supervise it"
+
+
+# ---- item 4: a stop during the set-up ends the run (128+N), the agent never starts ----
+
+@pytest.mark.parametrize("sig,code", [("TERM", 143), ("INT", 130)])
+def test_stop_while_waiting_for_the_proxy_is_128_plus_n(jailinit, work, sig, code):
+    """jailinit waits up to 10 s for the proxy to listen; a SIGTERM (docker
+    stop) or SIGINT (^C) in that wait ends the run at once with 128+N: the
+    agent is not started, the proxy is stopped, nothing is left built. It
+    used to wait out the 10 s and exit 69, or start the agent."""
+    write(work, "mute_proxy.sh", f": > {work}/proxy-up\nexec {BB} sleep 30\n")
+    body = (f'"$JAILINIT" --proxy-port {PROXY_PORT} --proxy "{BB} sh $W/mute_proxy.sh" '
+            f'-- {BB} sh -c "echo AGENT-RAN" >"$W/agent.out" 2>"$W/ji.err" </dev/null &\n'
+            'JI=$!\n'
+            'i=0; while [ ! -e "$W/proxy-up" ] && [ $i -lt 500 ]; do '
+            f'{BB} usleep 10000; i=$((i+1)); done\n'
+            f'{BB} usleep 100000\n'
+            f'T0=$(date +%s%N); kill -{sig} $JI; wait $JI; echo $? > "$W/code"\n'
+            'echo $(( ($(date +%s%N) - T0) / 1000000 )) > "$W/stop_ms"\n')
+    r = container(jailinit, work, body)
+    assert r.code == code, r
+    assert f"SIG{sig}" in r.err, r
+    assert "AGENT-RAN" not in r.out, r
+    stop_ms = int(open(os.path.join(work, "stop_ms")).read())
+    assert stop_ms < 3000, f"the stop took {stop_ms} ms: the proxy wait was not cut short\n{r}"
+    r.assert_clean()
+
