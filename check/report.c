@@ -13,9 +13,10 @@
 void check_json_string(FILE *out, const char *s)
 {
 	char esc[7];
+	size_t n = s ? strlen(s) : 0, used;
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		json_escape_byte(*p, 0, esc);
+	for (; n > 0; s += used, n -= used) {
+		json_escape_char(s, n, 0, esc, &used);
 		fputs(esc, out);
 	}
 	fputc('"', out);

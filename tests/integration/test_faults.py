@@ -290,3 +290,24 @@ def test_stop_while_waiting_for_the_proxy_is_128_plus_n(jailinit, work, sig, cod
     assert stop_ms < 3000, f"the stop took {stop_ms} ms: the proxy wait was not cut short\n{r}"
     r.assert_clean()
 
+
+# ---- item 7: a value cannot forge a log line, and JSON output stays JSON ----
+
+@pytest.mark.parametrize("value", [b"1\njailinit: jail ready: net=proxy", b"\x1b[31mred\xff\xc3"])
+def test_bad_value_is_one_line_and_json_stays_json(jailinit, value):
+    """A bad --grace value holding a newline, a terminal escape or bytes
+    that are not UTF-8: the text message is one line (the newline shown as
+    \\n, the rest as \\xNN), and with --log-format=json every line of stderr
+    is a JSON object that a strict UTF-8 reader accepts."""
+    import json
+    r = subprocess.run([jailinit.encode(), b"--grace", value, b"--", b"true"], capture_output=True)
+    assert r.returncode == 64, r
+    lines = r.stderr.split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 2, r.stderr
+    assert b"--grace" in lines[0] and b"\x1b" not in lines[0] and b"\n" not in lines[0]
+    lines[0].decode("utf-8")  # strict: no byte that is not UTF-8
+    r = subprocess.run([jailinit.encode(), b"--log-format=json", b"--grace", value, b"--", b"true"],
+                       capture_output=True)
+    assert r.returncode == 64, r
+    objs = [json.loads(line.decode("utf-8")) for line in r.stderr.splitlines()]
+    assert len(objs) == 1 and objs[0]["step"] == "--grace", objs

@@ -14,6 +14,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "base/utf8.h"
 
 static int saved_stderr = -1;
 static int pipe_rd = -1, pipe_wr = -1;
@@ -167,6 +168,74 @@ static void test_err_owns_its_step(void **state)
 	assert_string_equal(first.step, "");
 }
 
+/* Issue 16, 7: a value with a newline must not forge a second line, and
+ * nothing a value holds reaches a terminal as a control sequence. */
+static void test_text_value_cannot_forge_a_line(void **state)
+{
+	log_setup(LOG_TEXT, 0);
+	CAPTURE(log_msg(LOG_ERROR, "--user: '%s' is not a user", "x\njailinit: jail ready"));
+	assert_string_equal(captured(), "jailinit: --user: 'x\\njailinit: jail ready' is not a user\n");
+	CAPTURE(log_msg(LOG_ERROR, "v='%s'", "\x1b[2J\r\x7f\ttab"));
+	assert_string_equal(captured(), "jailinit: v='\\x1b[2J\\x0d\\x7f\ttab'\n");
+	/* UTF-8 passes; bytes that are not UTF-8 and C1 controls do not. */
+	CAPTURE(log_msg(LOG_ERROR, "v='%s'", "caf\xc3\xa9 \xff \xc3 \xc2\x9b"));
+	assert_string_equal(captured(), "jailinit: v='caf\xc3\xa9 \\xff \\xc3 \\xc2\\x9b'\n");
+	struct ji_err e;
+	ji_fail(&e, "--hostname", EINVAL, "'%s'", "a\nb");
+	CAPTURE(log_err(&e));
+	assert_string_equal(captured(), "jailinit: --hostname: 'a\\nb': Invalid argument (EINVAL)\n");
+}
+
+static void test_json_is_valid_whatever_the_bytes(void **state)
+{
+	log_setup(LOG_JSON, 0);
+	CAPTURE(log_msg(LOG_WARN, "%s", "caf\xc3\xa9 \xff\xfe \xed\xa0\x80 \xc2\x9b \xf0\x9f\x99\x82"));
+	assert_string_equal(captured(), "{\"level\":\"warn\",\"msg\":\"caf\xc3\xa9 \\ufffd\\ufffd "
+					"\\ufffd\\ufffd\\ufffd \\u009b \xf0\x9f\x99\x82\"}\n");
+}
+
+/* Escapes grow a message up to six times: it is cut at a whole escape and
+ * the line still closes (and an error keeps its fields). */
+static void test_long_escaped_json_still_closes(void **state)
+{
+	char big[700];
+	struct ji_err e;
+	const char *out;
+
+	memset(big, 1, sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_setup(LOG_JSON, 0);
+	CAPTURE(log_msg(LOG_WARN, "%s", big));
+	out = captured();
+	size_t len = strlen(out);
+	assert_true(len > 900);
+	assert_string_equal(out + len - 3, "\"}\n");
+	const char *body = strstr(out, "\"msg\":\"") + 7;
+	assert_int_equal((size_t)(out + len - 3 - body) % 6, 0); /* whole \u0001 only */
+
+	ji_fail(&e, "--allow", EINVAL, "%.180s", big);
+	CAPTURE(log_err(&e));
+	out = captured();
+	assert_non_null(strstr(out, "\",\"step\":\"--allow\",\"errno\":22,\"errno_name\":\"EINVAL\"}\n"));
+}
+
+static void test_utf8_sequences(void **state)
+{
+	const struct {
+		const char *s;
+		size_t len;
+	} cases[] = {
+		{ "a", 1 },           { "\xc3\xa9", 2 },         { "\xe2\x82\xac", 3 },   { "\xf0\x9f\x99\x82", 4 },
+		{ "\x80", 0 },        { "\xc0\xaf", 0 },         { "\xc1\xbf", 0 },       { "\xe0\x80\xaf", 0 },
+		{ "\xed\xa0\x80", 0 }, { "\xf0\x80\x80\xaf", 0 }, { "\xf4\x90\x80\x80", 0 }, { "\xf5\x80\x80\x80", 0 },
+		{ "\xc3", 0 },        { "\xe2\x82", 0 },         { "\xe2\x28\xa1", 0 },   { "\xff", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(utf8_sequence_len((const unsigned char *)cases[i].s, strlen(cases[i].s)), cases[i].len);
+	assert_true(utf8_is_c1((const unsigned char *)"\xc2\x80", 2));
+	assert_false(utf8_is_c1((const unsigned char *)"\xc2\xa0", 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +246,10 @@ int main(void)
 		cmocka_unit_test(test_err_json),
 		cmocka_unit_test(test_err_owns_its_step),
 		cmocka_unit_test(test_long_message_is_one_terminated_line),
+		cmocka_unit_test(test_text_value_cannot_forge_a_line),
+		cmocka_unit_test(test_json_is_valid_whatever_the_bytes),
+		cmocka_unit_test(test_long_escaped_json_still_closes),
+		cmocka_unit_test(test_utf8_sequences),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, capture_start, capture_stop);
