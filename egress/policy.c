@@ -68,10 +68,9 @@ struct check_ctx {
 static int check_one(void *vctx, const char *s, size_t n)
 {
 	struct check_ctx *c = vctx;
-	struct rule r;
 	char why[160];
 
-	if (c->set ? rules_add(c->set, s, n, c->deny, why, sizeof why) : rules_parse(s, n, c->deny, &r, why, sizeof why)) {
+	if (c->set ? rules_add(c->set, s, n, c->deny, why, sizeof why) : rules_check(s, n, why, sizeof why)) {
 		ji_fail(c->err, c->name, 0, "'%.*s': %s", (int)n, s, why);
 		c->err->exit_code = EXIT_USAGE;
 		return -1;

@@ -1,4 +1,4 @@
-/* rules: see rules.h (stand-in). */
+/* rules: see rules.h. */
 #include "rules.h"
 
 #include <arpa/inet.h>
@@ -132,7 +132,7 @@ int rules_parse(const char *s, size_t n, int deny, struct rule *r, char *why, si
 	memcpy(r->text, s, n);
 	r->text[n] = '\0';
 	if (s[0] == '@') {
-		snprintf(why, cap, "presets are not known to this build yet");
+		snprintf(why, cap, "a preset stands for several rules, not one");
 		return -1;
 	}
 	/* HOST ends at the last ':' (an IPv4 host has none) */
@@ -164,15 +164,79 @@ int rules_parse(const char *s, size_t n, int deny, struct rule *r, char *why, si
 	return 0;
 }
 
+/* ---- presets: what agents need all day (docs/egress.md lists them) ---- */
+
+static const char *const preset_npm[] = { "registry.npmjs.org:443", "registry.yarnpkg.com:443", NULL };
+static const char *const preset_pypi[] = { "pypi.org:443", "files.pythonhosted.org:443", NULL };
+/* git over https and ssh (also ssh.github.com:443), the API, codeload,
+ * raw files, release assets and LFS objects */
+static const char *const preset_github[] = { "github.com:22,443", "*.github.com:443",
+					     "*.githubusercontent.com:443", NULL };
+static const char *const preset_debian[] = { "deb.debian.org:80,443", "security.debian.org:80,443", NULL };
+static const char *const preset_anthropic[] = { "api.anthropic.com:443", "console.anthropic.com:443",
+						"statsig.anthropic.com:443", "claude.ai:443", NULL };
+static const char *const preset_openai[] = { "api.openai.com:443", "auth.openai.com:443", NULL };
+
+static const struct rules_preset presets[] = {
+	{ "@npm", "the npm registry (npm, yarn, pnpm installs)", preset_npm },
+	{ "@pypi", "the Python Package Index (pip, uv)", preset_pypi },
+	{ "@github", "GitHub: git over https and ssh, the API, raw files, releases", preset_github },
+	{ "@debian", "Debian's archive and security updates (apt)", preset_debian },
+	{ "@anthropic", "Anthropic's API and sign-in (Claude Code)", preset_anthropic },
+	{ "@openai", "OpenAI's API and sign-in (Codex)", preset_openai },
+};
+
+const struct rules_preset *rules_presets(size_t *count)
+{
+	*count = sizeof presets / sizeof presets[0];
+	return presets;
+}
+
+static const struct rules_preset *find_preset(const char *s, size_t n, char *why, size_t cap)
+{
+	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+		if (strlen(presets[i].name) == n && strncasecmp(presets[i].name, s, n) == 0)
+			return &presets[i];
+	snprintf(why, cap, "'%.*s' is not a preset (the presets: @npm @pypi @github @debian @anthropic @openai)",
+		 (int)(n > 64 ? 64 : n), s);
+	return NULL;
+}
+
+int rules_check(const char *s, size_t n, char *why, size_t cap)
+{
+	struct rule r;
+	if (n > 0 && s[0] == '@')
+		return find_preset(s, n, why, cap) ? 0 : -1;
+	return rules_parse(s, n, 0, &r, why, cap);
+}
+
 int rules_add(struct rules_set *set, const char *s, size_t n, int deny, char *why, size_t cap)
 {
-	if (set->n == RULES_MAX) {
+	const struct rules_preset *p = NULL;
+	size_t need = 1;
+	if (n > 0 && s[0] == '@') {
+		if ((p = find_preset(s, n, why, cap)) == NULL)
+			return -1;
+		for (need = 0; p->rules[need]; need++)
+			;
+	}
+	if (need > (size_t)(RULES_MAX - set->n)) {
 		snprintf(why, cap, "more than %d rules", RULES_MAX);
 		return -1;
 	}
-	if (rules_parse(s, n, deny, &set->r[set->n], why, cap) != 0)
-		return -1;
-	set->n++;
+	if (p == NULL) {
+		if (rules_parse(s, n, deny, &set->r[set->n], why, cap) != 0)
+			return -1;
+		set->n++;
+		return 0;
+	}
+	for (size_t i = 0; i < need; i++) {
+		struct rule *r = &set->r[set->n + (int)i];
+		if (rules_parse(p->rules[i], strlen(p->rules[i]), deny, r, why, cap) != 0)
+			return -1; /* a preset of ours that does not parse: the unit test says so */
+		snprintf(r->text, sizeof r->text, "%s (%s)", p->rules[i], p->name);
+	}
+	set->n += (int)need;
 	return 0;
 }
 

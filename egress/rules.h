@@ -1,8 +1,8 @@
-/* rules: HOST[:PORTS] allow and deny rules (issue 9), parsed and matched.
- * STAND-IN: the egress-core helper writes the real module (presets, the
- * full grammar); this one covers what the proxy needs meanwhile: a name,
- * *.suffix, an IPv4 address or CIDR, or *; PORTS 443, 80,443, 1-65535;
- * default 80,443. Names case-insensitive, a trailing dot ignored. Pure. */
+/* rules: HOST[:PORTS] allow and deny rules (issue 9), parsed and matched:
+ * a name, *.suffix, an IPv4 address or CIDR, or *; PORTS 443, 80,443,
+ * 1-65535; default 80,443; names case-insensitive, a trailing dot ignored.
+ * A preset (@npm, ...) is sugar for a documented list of rules, each kept
+ * with its preset's name for the log. Pure: no I/O, no allocation. */
 #ifndef JAILINIT_RULES_H
 #define JAILINIT_RULES_H
 
@@ -30,9 +30,23 @@ struct rules_set {
 	int n;
 };
 
-/* Parse one rule of n bytes. 0, or -1 with why (what is wrong). */
+/* A preset: its name ("@npm"), what it is for, and its rules (NULL-ended). */
+struct rules_preset {
+	const char *name;
+	const char *what;
+	const char *const *rules;
+};
+
+/* Every preset, in the order --help lists them; *count set. */
+const struct rules_preset *rules_presets(size_t *count);
+
+/* Parse one rule of n bytes (not a preset). 0, or -1 with why. */
 int rules_parse(const char *s, size_t n, int deny, struct rule *out, char *why, size_t why_cap);
-/* Append; -1 with why when it does not parse or the set is full. */
+/* Check a rule or a preset's name without keeping it: 0, or -1 with why. */
+int rules_check(const char *s, size_t n, char *why, size_t why_cap);
+/* Append a rule, or every rule of a preset (its text "RULE (@name)"); -1
+ * with why when it does not parse or the set is full (then nothing of it
+ * was added). */
 int rules_add(struct rules_set *set, const char *s, size_t n, int deny, char *why, size_t why_cap);
 /* The deciding rule for host:port: the first deny rule that matches, else
  * the first allow rule that matches, else NULL (refused). */

@@ -3,11 +3,13 @@
  * plain supervisor. The only place that prints errors and picks the exit
  * code. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include "../check/check.h"
+#include "../egress/rules.h"
 #include "../base/err.h"
 #include "run.h"
 #include "../base/log.h"
@@ -41,8 +43,10 @@ static const char usage_text[] =
 	"Egress policy (jailinit's own proxy; docs/egress.md):\n"
 	"  --allow RULE           allow HOST[:PORTS] (repeatable): example.com,\n"
 	"                         *.example.com, 10.1.2.3, 10.0.0.0/8, *; PORTS 443,\n"
-	"                         80,443, 1-65535 (default 80,443). Implies --net proxy\n"
-	"                         and --proxy-port 3128; not with --proxy\n"
+	"                         80,443, 1-65535 (default 80,443); or a preset, @npm\n"
+	"                         @pypi @github @debian @anthropic @openai (their rules\n"
+	"                         are listed at the end). Implies --net proxy and\n"
+	"                         --proxy-port 3128; not with --proxy\n"
 	"  --allow-file PATH      one rule a line, # comments\n"
 	"  --deny RULE            an exception to the allowed (deny wins)\n"
 	"  --audit-log PATH       the decision log to this file (else stderr)\n"
@@ -98,6 +102,28 @@ static int print_stdout(const char *s)
 {
 	/* stdout closed: --help | head is not our error to log */
 	return log_write_all(STDOUT_FILENO, s, strlen(s)) == 0 ? 0 : 1;
+}
+
+/* The presets' rules, from the table the proxy uses: --help cannot drift. */
+static int print_presets(void)
+{
+	size_t n;
+	const struct rules_preset *p = rules_presets(&n);
+	if (print_stdout("\nPresets (--allow @NAME stands for these rules):\n"))
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		char line[512];
+		int len = snprintf(line, sizeof line, "  %-11s %s:\n             ", p[i].name, p[i].what);
+		int col = 13;
+		for (const char *const *r = p[i].rules; *r && len > 0 && (size_t)len < sizeof line; r++) {
+			int wrap = col + 1 + (int)strlen(*r) > 79;
+			len += snprintf(line + len, sizeof line - (size_t)len, "%s %s", wrap ? "\n             " : "", *r);
+			col = (wrap ? 13 : col) + 1 + (int)strlen(*r);
+		}
+		if (len <= 0 || (size_t)len >= sizeof line - 1 || print_stdout(line) || print_stdout("\n"))
+			return 1;
+	}
+	return 0;
 }
 
 /* --net host: the plain supervisor, no jail. */
@@ -157,7 +183,7 @@ int main(int argc, char **argv, char **envp)
 	log_setup(o.log_format, o.verbosity);
 	switch (o.action) {
 	case ACTION_HELP:
-		return print_stdout(usage_text);
+		return print_stdout(usage_text) || print_presets();
 	case ACTION_VERSION:
 		return print_stdout("jailinit " JAILINIT_VERSION "\n");
 	case ACTION_LICENSE:

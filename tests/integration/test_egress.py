@@ -40,6 +40,9 @@ sub.test 203.0.113.20
 deep.a.sub.test 203.0.113.20
 loop.test 127.0.0.1
 meta.test 169.254.169.254
+pypi.org 192.0.2.11
+registry.npmjs.org 192.0.2.11
+deb.debian.org 192.0.2.10
 """
 
 # PID 1's part before jailinit: the internet, its servers, the container's
@@ -192,6 +195,34 @@ echo "body_port $({CURL} -s http://allowed.test:8080/)"
     assert d["cidr_out"] == "403", r
     assert d["unknown"] == "403", r
     assert d["body"] == "jailinit: other.test:80 is not allowed; --allow other.test would allow it", r
+    r.assert_clean()
+
+
+def test_presets_allow_their_rules_and_deny_as_exceptions(jailinit, net):
+    """--allow @pypi --allow @debian --deny @npm: each preset stands for its
+    documented rules (the test's DNS puts their names on the test's own
+    servers): pypi.org:443 and deb.debian.org:80 reached, pypi.org:80
+    refused (not in @pypi), registry.npmjs.org:443 refused by the deny
+    preset, and the log and the 403 body name the rule with its preset."""
+    a = agent(net, f"""
+f() {{ echo "$1 $({CURL} -sk -o /dev/null -w '%{{http_code}}' "$2")"; }}
+f pypi_https https://pypi.org/simple/
+f pypi_http http://pypi.org/
+f debian_http http://deb.debian.org/debian/
+f npm_https https://registry.npmjs.org/
+echo "body $({CURL} -s http://pypi.org/)"
+""")
+    r = run(jailinit, net, "--allow @pypi --allow @debian --deny @npm", a)
+    assert r.code == 0, r
+    d = r.lines()
+    assert d["pypi_https"] == "200" and d["debian_http"] == "200", r
+    assert d["pypi_http"] == "403", r
+    assert d["npm_https"] == "000", r  # curl sees the CONNECT refused (403) and gives no code
+    assert d["body"] == "jailinit: pypi.org:80 is not allowed; --allow pypi.org would allow it", r
+    lines = log_lines(r.err)
+    assert any(' allow pypi.org:443 ' in x and 'rule="pypi.org:443 (@pypi)"' in x for x in lines), lines
+    assert any(' deny registry.npmjs.org:443 ' in x and 'rule="registry.npmjs.org:443 (@npm)"' in x
+               for x in lines), lines
     r.assert_clean()
 
 

@@ -17,6 +17,7 @@
 #include "egress/policy.h"
 #include "egress/proxy.h"
 #include "egress/resolve.h"
+#include "egress/rules.h"
 #include "init/options.h"
 
 static const struct timespec t0 = { .tv_sec = 1700000000, .tv_nsec = 123456789 }; /* 2023-11-14T22:13:20.123Z */
@@ -187,6 +188,54 @@ static void test_policy(void **state)
 	assert_non_null(strstr(err.detail, ":2"));
 }
 
+/* Every preset parses (a preset of ours that did not would fail every run
+ * that names it), expands to its documented rules, each kept with the
+ * preset's name; an unknown one names the presets; a full set takes none
+ * of a preset rather than part of it. */
+static void test_presets(void **state)
+{
+	static struct rules_set set;
+	char why[160];
+	size_t n;
+	const struct rules_preset *p = rules_presets(&n);
+	assert_int_equal(n, 6);
+	for (size_t i = 0; i < n; i++) {
+		set.n = 0;
+		assert_int_equal(rules_check(p[i].name, strlen(p[i].name), why, sizeof why), 0);
+		assert_int_equal(rules_add(&set, p[i].name, strlen(p[i].name), 0, why, sizeof why), 0);
+		size_t k = 0;
+		for (; p[i].rules[k]; k++) {
+			char want[RULES_TEXT_MAX];
+			snprintf(want, sizeof want, "%s (%s)", p[i].rules[k], p[i].name);
+			assert_string_equal(set.r[k].text, want);
+		}
+		assert_int_equal(set.n, (int)k);
+	}
+	set.n = 0;
+	assert_int_equal(rules_add(&set, "@GitHub", 7, 0, why, sizeof why), 0);
+	assert_int_equal(rules_add(&set, "@npm", 4, 1, why, sizeof why), 0);
+	const struct rule *r = rules_decide(&set, "github.com", 22);
+	assert_non_null(r);
+	assert_string_equal(r->text, "github.com:22,443 (@github)");
+	r = rules_decide(&set, "codeload.github.com", 443);
+	assert_non_null(r);
+	assert_false(r->deny);
+	assert_null(rules_decide(&set, "codeload.github.com", 22));
+	r = rules_decide(&set, "registry.npmjs.org", 443);
+	assert_non_null(r);
+	assert_true(r->deny);
+	assert_int_equal(rules_check("@nope", 5, why, sizeof why), -1);
+	assert_non_null(strstr(why, "'@nope' is not a preset"));
+	assert_non_null(strstr(why, "@pypi"));
+	struct rule one;
+	assert_int_equal(rules_parse("@npm", 4, 0, &one, why, sizeof why), -1);
+	set.n = RULES_MAX - 1;
+	assert_int_equal(rules_add(&set, "@pypi", 5, 0, why, sizeof why), -1);
+	assert_int_equal(set.n, RULES_MAX - 1);
+	assert_int_equal(rules_add(&set, "one.test", 8, 0, why, sizeof why), 0);
+	assert_int_equal(set.n, RULES_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_address_policy),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_presets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
