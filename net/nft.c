@@ -8,9 +8,11 @@
  *     iifname L ip daddr A udp dport DNS accept
  *     iifname L ip daddr A tcp dport DNS accept
  *     iifname L meta nfproto ipv6 drop
- *     iifname L drop }
+ *     iifname L meta l4proto tcp reject with tcp reset
+ *     iifname L reject with icmpx admin-prohibited }
  *   chain forward { type filter hook forward priority filter; policy accept;
- *     iifname L drop
+ *     iifname L meta l4proto tcp reject with tcp reset
+ *     iifname L reject with icmpx admin-prohibited
  *     oifname L drop }
  *   chain prerouting { type nat hook prerouting priority dstnat; policy accept;
  *     iifname L ip daddr A udp dport 53 redirect to :DNS
@@ -318,6 +320,36 @@ static void rule_drop_link(struct nl_buf *b, const struct nft_jail_rules *r, con
 	rule_end(b, x);
 }
 
+/* [ reject type T code C ] */
+static void reject(struct nl_buf *b, uint32_t type, uint8_t code)
+{
+	struct expr e = expr_start(b, "reject");
+
+	nl_put_be32(b, NFTA_REJECT_TYPE, type);
+	nl_put(b, NFTA_REJECT_ICMP_CODE, &code, sizeof(code));
+	expr_end(b, e);
+}
+
+/* What the jail sends where it may not is refused loudly, so that its
+ * tools fail in milliseconds ("connection refused", "host unreachable")
+ * instead of waiting out their own timeouts; as closed as a drop:
+ *   iifname L meta l4proto tcp reject with tcp reset
+ *   iifname L reject with icmpx admin-prohibited */
+static void rules_refuse_from_link(struct nl_buf *b, const struct nft_jail_rules *r, const char *chain)
+{
+	size_t x = rule_start(b, r->table, chain);
+
+	match_ifname(b, NFT_META_IIFNAME, r->link_name);
+	match_meta_u8(b, NFT_META_L4PROTO, IPPROTO_TCP);
+	reject(b, NFT_REJECT_TCP_RST, 0);
+	rule_end(b, x);
+
+	x = rule_start(b, r->table, chain);
+	match_ifname(b, NFT_META_IIFNAME, r->link_name);
+	reject(b, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+	rule_end(b, x);
+}
+
 void nft_jail_build(struct nl_buf *b, const struct nft_jail_rules *r, int replace)
 {
 	size_t x;
@@ -342,11 +374,11 @@ void nft_jail_build(struct nl_buf *b, const struct nft_jail_rules *r, int replac
 	verdict(b, NF_DROP);
 	rule_end(b, x);
 	/* everything else from the jail, ICMP included */
-	rule_drop_link(b, r, "input", NFT_META_IIFNAME);
+	rules_refuse_from_link(b, r, "input");
 
 	/* the jail's link is never a path to anywhere else */
 	chain_add(b, r->table, "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER);
-	rule_drop_link(b, r, "forward", NFT_META_IIFNAME);
+	rules_refuse_from_link(b, r, "forward");
 	rule_drop_link(b, r, "forward", NFT_META_OIFNAME);
 
 	if (r->dns_port || r->transparent) {

@@ -3,7 +3,9 @@
  * lives outside the jail: input from the jail link is accepted only to the
  * proxy port (and DNS) on the outer end's address, nothing is forwarded from
  * or to it, and in transparent mode every TCP connection from the jail is
- * redirected to the proxy port. IPv6 from the jail link is dropped. */
+ * redirected to the proxy port. What is refused from the jail is refused
+ * loudly (TCP reset, ICMP admin-prohibited) so that tools fail at once;
+ * IPv6 from the jail link is dropped. */
 #ifndef JAILINIT_NFT_H
 #define JAILINIT_NFT_H
 

@@ -285,6 +285,46 @@ rm -rf /tmp/egress-clone
     r.assert_clean()
 
 
+DIRECT_DNS = r"""
+import errno, socket, time
+q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + b"\x0bjail-direct\x04test\x00\x00\x01\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(8)
+t = time.monotonic()
+try:
+    s.connect(("203.0.113.53", 53)); s.send(q); s.recv(512); print("dns answered")
+except socket.timeout:
+    print("dns timeout")
+except OSError as e:
+    print("dns", errno.errorcode[e.errno])
+print("dns_ms", int((time.monotonic() - t) * 1000))
+"""
+
+
+def test_around_the_proxy_fails_at_once(jailinit, net):
+    """Fail fast (issue 9): a tool that goes around the proxy gets "connection
+    refused" from the table at once (curl exit 7, not its timeout's 28), and
+    a DNS query the jail sends to a server of the internet gets ICMP
+    admin-prohibited (EHOSTUNREACH on a connected socket) instead of waiting
+    for an answer that never comes. Closed all the same: the test's DNS
+    server never saw the query."""
+    write(net, "direct_dns.py", DIRECT_DNS)
+    a = agent(net, f"""
+{CURL} -s -m 8 --noproxy '*' -o /dev/null http://192.0.2.10/; echo "direct_http $?"
+{CURL} -s -m 8 --noproxy '*' -o /dev/null http://198.18.0.1:8080/; echo "outer_port $?"
+{PY} $W/direct_dns.py
+""")
+    r = run(jailinit, net, "--allow allowed.test", a)
+    assert r.code == 0, r
+    d = r.lines()
+    assert d["direct_http"] == "7", r  # couldn't connect: refused, not curl's timeout (28)
+    assert d["outer_port"] == "7", r
+    assert d["dns"] == "EHOSTUNREACH", r
+    assert int(d["dns_ms"]) < 8000, r
+    dns_log = os.path.join(net, "dns.log")
+    assert "jail-direct.test" not in (open(dns_log).read() if os.path.exists(dns_log) else ""), r
+    r.assert_clean()
+
+
 def test_second_request_on_one_connection_goes_nowhere_else(jailinit, net):
     """Two requests on one client connection, the second for another
     (allowed) host: only the first is forwarded; the other host's server

@@ -349,9 +349,12 @@ echo "route $({BB} ip route show default)"
     for name in ("outer_8081", "other_addr_8081", "other_addr_proxy", "outer_udp",
                  "other_addr_udp", "lo_8081", "ll6_outer", "mcast6"):
         assert d[name].startswith("fail"), f"{name}: {d[name]}\n{r}"
-    # TCP to the link is dropped, not refused: the table, not a closed port.
-    assert d["outer_8081"] == "fail timeout", r
-    assert d["other_addr_8081"] == "fail timeout", r
+    # TCP to the link is refused by the table at once (a reset), though a
+    # server listens there (the control reached it): fail fast, fail closed.
+    # UDP gets an ICMP admin-prohibited, which an unconnected socket does
+    # not see: it waits out its own timeout and gets nothing.
+    assert d["outer_8081"] == "fail ECONNREFUSED", r
+    assert d["other_addr_8081"] == "fail ECONNREFUSED", r
     assert d["outer_udp"] == "fail timeout", r
     assert d["inet6"] == "0", r  # no IPv6 address but lo's, not even link-local
     assert d["ping"] == "fail", r
@@ -490,8 +493,8 @@ echo "fetch_after $({FETCH} 2>&1)"
     # No ICMP socket without that sysctl (EACCES), and the table would drop
     # the echo anyway; nothing else opened either.
     assert d["icmp"] in ("fail EACCES", "fail timeout"), r
-    assert d["outer_8081"] == "fail timeout", r
-    assert d["other_addr"] == "fail timeout", r
+    assert d["outer_8081"] == "fail ECONNREFUSED", r
+    assert d["other_addr"] == "fail ECONNREFUSED", r
     assert d["addr"] == f"{JAIL}/30", r
     assert d["fetch_after"] == "hello from the container's web server", r
     # Nothing outside changed: addresses, routes, ip_forward, ping_group_range.
@@ -706,7 +709,7 @@ def test_sigkill_of_jailinit_leaves_nothing_but_the_fence(jailinit, work):
     assert r.files("outer_inet6") == "", r  # no IPv6 address, not even link-local, on the outer end
     left = r.files("left_table")
     assert f'comment "jailinit pid={r.files("ji_pid").strip()}"' in left, f"the table did not stay\n{left}\n{r}"
-    assert 'iifname "jailinit0" drop' in left, r
+    assert 'iifname "jailinit0" reject with icmpx admin-prohibited' in left, r
     assert r.files("code2").strip() == "0", r
     r.assert_clean()
     assert r.files("proxy_left").strip() == "", f"the proxy outlived jailinit's SIGKILL\n{r}"
@@ -894,7 +897,7 @@ exit 7
     assert d["pid1"] == "sh", r  # the container's PID 1: no PID namespace of the jail's own
     assert d["fetch"] == "hello from the container's web server", r
     assert d["signal_proxy"] == "refused", r
-    assert d["outer_8081"] == "fail timeout", r
+    assert d["outer_8081"] == "fail ECONNREFUSED", r
     r.assert_clean()
 
 

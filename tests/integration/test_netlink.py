@@ -65,6 +65,9 @@ try:
     if kind == "tcp":
         s = socket.create_connection((host, port), timeout=timeout)
         print("ok", s.recv(200).decode().strip())
+    elif kind == "udpc":  # connected: sees the ICMP errors that come back
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(timeout)
+        s.connect((host, port)); s.send(b"hi"); print("ok", s.recv(200).decode())
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(timeout)
         s.sendto(b"hi", (host, port)); print("ok", s.recv(200).decode())
@@ -328,12 +331,14 @@ table inet jailinit {{
 		iifname "ji0" ip daddr {OUTER_ADDR} udp dport 5353 accept
 		iifname "ji0" ip daddr {OUTER_ADDR} tcp dport 5353 accept
 		iifname "ji0" meta nfproto ipv6 drop
-		iifname "ji0" drop
+		iifname "ji0" meta l4proto tcp reject with tcp reset
+		iifname "ji0" reject with icmpx admin-prohibited
 	}}
 
 	chain forward {{
 		type filter hook forward priority filter; policy accept;
-		iifname "ji0" drop
+		iifname "ji0" meta l4proto tcp reject with tcp reset
+		iifname "ji0" reject with icmpx admin-prohibited
 		oifname "ji0" drop
 	}}
 
@@ -352,12 +357,14 @@ table inet jailinit {{
 		type filter hook input priority filter; policy accept;
 		iifname "ji0" ip daddr {OUTER_ADDR} tcp dport 3128 accept
 		iifname "ji0" meta nfproto ipv6 drop
-		iifname "ji0" drop
+		iifname "ji0" meta l4proto tcp reject with tcp reset
+		iifname "ji0" reject with icmpx admin-prohibited
 	}}
 
 	chain forward {{
 		type filter hook forward priority filter; policy accept;
-		iifname "ji0" drop
+		iifname "ji0" meta l4proto tcp reject with tcp reset
+		iifname "ji0" reject with icmpx admin-prohibited
 		oifname "ji0" drop
 	}}
 }}
@@ -390,14 +397,19 @@ def test_proxy_mode_traffic(nets):
     # destination is then the one the client used)
     assert nets.client("tcp", OUTER_ADDR, 3128) in ("ok port=3128 orig=direct",
                                                      f"ok port=3128 orig={OUTER_ADDR}:3128")
-    assert nets.client("tcp", OUTER_ADDR, 8080, timeout=1).startswith("fail TimeoutError")  # dropped
+    # refused loudly (issue 9, fail fast): a reset for TCP, ICMP
+    # admin-prohibited for the rest, which a connected socket sees at once
+    # (EHOSTUNREACH) and an unconnected one never (it times out)
+    assert nets.client("tcp", OUTER_ADDR, 8080, timeout=3) == "fail ConnectionRefusedError 111"
+    assert nets.client("udpc", OUTER_ADDR, 9999, timeout=3) == "fail OSError 113"
     assert nets.client("udp", OUTER_ADDR, 9999, timeout=1).startswith("fail TimeoutError")
     assert nets.inn("busybox", "ping", "-c", "1", "-W", "1", OUTER_ADDR).returncode != 0
     # DNS: udp 53 to the outer end lands on the DNS port; 5353 itself is allowed
     assert nets.client("udp", OUTER_ADDR, 53) == "ok echo:5353:hi"
     assert nets.client("udp", OUTER_ADDR, 5353) == "ok echo:5353:hi"
-    # not transparent: a connection elsewhere goes nowhere
-    assert nets.client("tcp", "203.0.113.7", 443, timeout=1).startswith("fail")
+    # not transparent: a connection elsewhere goes nowhere, and says so
+    far = nets.client("tcp", "203.0.113.7", 443, timeout=3)
+    assert far.startswith("fail") and "TimeoutError" not in far, far
     # the outer side itself is not restricted (its own loopback works)
     r = nets.out(PY, "-c", CLIENT, "tcp", "127.0.0.1", "8080", "5")
     assert r.stdout.startswith("ok port=8080"), r.stdout
@@ -466,7 +478,7 @@ def test_persistent_table_outlives_its_socket(nets):
     p.wait()
     time.sleep(0.2)
     listing = nets.out("nft", "list", "table", "inet", "jailinit").stdout
-    assert 'comment "jailinit pid=4242"' in listing and 'iifname "ji0" drop' in listing, listing
+    assert 'comment "jailinit pid=4242"' in listing and 'iifname "ji0" reject with icmpx admin-prohibited' in listing, listing
     nets.ok("nft-install", "--link", "ji0", "--addr", OUTER_ADDR, "--proxy-port", "3128")
     assert _normal(_ruleset(nets)) == _normal(EXPECTED_PROXY_ONLY)
 

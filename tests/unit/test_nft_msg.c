@@ -44,9 +44,25 @@ static const char nft_input_rule[] =
 	"080001000000000108000200000000000c000380060001000c38000030000180"
 	"0e000100696d6d6564696174650000001c000280080001000000000010000280"
 	"0c0002800800010000000001";
-/* ... for  iifname "ji0" drop  (forward chain) */
-static const char nft_forward_rule[] =
+/* ... for  iifname "ji0" meta l4proto tcp reject with tcp reset  (input
+ * and forward chains) */
+static const char nft_reject_tcp_rule[] =
 	"24000180090001006d6574610000000014000280080002000000000608000100"
+	"000000013800018008000100636d70002c000280080001000000000108000200"
+	"0000000018000380140001006a69300000000000000000000000000024000180"
+	"090001006d6574610000000014000280080002000000001008000100000000012c"
+	"00018008000100636d700020000280080001000000000108000200000000000c"
+	"0003800500010006000000240001800b00010072656a65637400001400028008"
+	"000100000000010500020000000000";
+/* ... for  iifname "ji0" reject with icmpx admin-prohibited */
+static const char nft_reject_icmpx_rule[] =
+	"24000180090001006d6574610000000014000280080002000000000608000100"
+	"000000013800018008000100636d70002c000280080001000000000108000200"
+	"0000000018000380140001006a69300000000000000000000000000024000180"
+	"0b00010072656a65637400001400028008000100000000020500020003000000";
+/* ... for  oifname "ji0" drop  (forward chain) */
+static const char nft_forward_rule[] =
+	"24000180090001006d6574610000000014000280080002000000000708000100"
 	"000000013800018008000100636d70002c000280080001000000000108000200"
 	"0000000018000380140001006a69300000000000000000000000000030000180"
 	"0e000100696d6d6564696174650000001c000280080001000000000010000280"
@@ -212,13 +228,14 @@ static void test_batch_framing(void **state)
 		assert_int_equal(gen(t->msg[i])->nfgen_family, NFPROTO_INET);
 		assert_int_equal(gen(t->msg[i])->version, NFNETLINK_V0);
 	}
-	/* table, input + forward, 3 input rules (proxy, ipv6, rest) + 2 forward */
+	/* table, input + forward, 4 input rules (proxy, ipv6, tcp reset, icmpx)
+	 * + 3 forward (tcp reset, icmpx, oifname drop) */
 	assert_int_equal(t->msg[1]->nlmsg_type, NFT_MSG(NFT_MSG_NEWTABLE));
 	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWTABLE)), 1);
 	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWCHAIN)), 2);
-	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWRULE)), 5);
+	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWRULE)), 7);
 	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_DELTABLE)), 0);
-	assert_int_equal(t->n, 10);
+	assert_int_equal(t->n, 12);
 	free(t);
 }
 
@@ -286,7 +303,7 @@ static void test_replace_deletes_first(void **state)
 	attrs(t->msg[1], tb, NFTA_TABLE_MAX);
 	assert_string_equal(nl_attr_data(tb[NFTA_TABLE_NAME]), "jailinit");
 	assert_int_equal(t->msg[2]->nlmsg_type, NFT_MSG(NFT_MSG_NEWTABLE));
-	assert_int_equal(t->n, 11);
+	assert_int_equal(t->n, 13);
 	free(t);
 }
 
@@ -330,8 +347,9 @@ static void test_chain_hooks(void **state)
 		c++;
 	}
 	assert_int_equal(c, 3);
-	/* input: proxy, dns udp, dns tcp, ipv6, rest; forward 2; nat: 2 dns + 1 */
-	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWRULE)), 5 + 2 + 3);
+	/* input: proxy, dns udp, dns tcp, ipv6, tcp reset, icmpx; forward 3;
+	 * nat: 2 dns + 1 */
+	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWRULE)), 6 + 3 + 3);
 	free(t);
 }
 
@@ -345,7 +363,8 @@ static void test_no_nat_chain_without_redirects(void **state)
 	r.proxy_port = 0; /* nothing accepted at all */
 	build(t, &r, 0);
 	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWCHAIN)), 2);
-	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWRULE)), 2 + 2);
+	/* input: ipv6 drop, tcp reset, icmpx; forward: tcp reset, icmpx, oifname drop */
+	assert_int_equal(count_type(t, NFT_MSG(NFT_MSG_NEWRULE)), 3 + 3);
 	free(t);
 }
 
@@ -359,7 +378,11 @@ static void test_rule_bytes_match_nft(void **state)
 	r.transparent = 1;
 	build(t, &r, 0);
 	assert_rule_bytes(t, "input", 0, nft_input_rule);
-	assert_rule_bytes(t, "forward", 0, nft_forward_rule);
+	assert_rule_bytes(t, "input", 2, nft_reject_tcp_rule);
+	assert_rule_bytes(t, "input", 3, nft_reject_icmpx_rule);
+	assert_rule_bytes(t, "forward", 0, nft_reject_tcp_rule);
+	assert_rule_bytes(t, "forward", 1, nft_reject_icmpx_rule);
+	assert_rule_bytes(t, "forward", 2, nft_forward_rule);
 	assert_rule_bytes(t, "prerouting", 0, nft_redirect_rule);
 	free(t);
 }
