@@ -1,4 +1,4 @@
-/* dns_msg: see dns_msg.h (stand-in). */
+/* dns_msg: see dns_msg.h. */
 #include "dns_msg.h"
 
 #include <string.h>
@@ -108,4 +108,96 @@ int dns_msg_parse_answer_a(const unsigned char *m, size_t n, uint16_t id, const 
 		o += rdlen;
 	}
 	return 0;
+}
+
+/* ---- the server's side ------------------------------------------------ */
+
+static uint16_t be16(const unsigned char *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+static void put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+/* The question's name at 12 into q->name; the offset after it, or 0. */
+static size_t read_qname(const unsigned char *m, size_t n, struct dns_question *q)
+{
+	size_t o = 12, len = 0;
+
+	for (;;) {
+		if (o >= n)
+			return 0;
+		unsigned l = m[o++];
+		if (l == 0)
+			break;
+		if (l > 63 || o + l > n) /* a pointer (0xc0) or a reserved kind too */
+			return 0;
+		if (len + (len ? 1 : 0) + l > DNS_NAME_MAX)
+			return 0;
+		if (len)
+			q->name[len++] = '.';
+		for (unsigned i = 0; i < l; i++) {
+			unsigned char c = m[o + i];
+			if (c == '.' || c == '\0')
+				return 0;
+			q->name[len++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+		}
+		o += l;
+	}
+	q->name[len] = '\0';
+	return o;
+}
+
+int dns_msg_parse_query(const unsigned char *m, size_t n, struct dns_question *q)
+{
+	memset(q, 0, sizeof *q);
+	if (n < 12 || (m[2] & 0x80))
+		return -1;
+	q->id = be16(m);
+	q->rd = (m[2] & 0x01) != 0;
+	if (((m[2] >> 3) & 0x0f) != 0)
+		return DNS_RCODE_NOTIMP; /* not a standard query */
+	if (be16(m + 4) != 1)
+		return DNS_RCODE_FORMERR;
+	size_t o = read_qname(m, n, q);
+	if (o == 0 || o + 4 > n)
+		return DNS_RCODE_FORMERR;
+	q->qtype = be16(m + o);
+	q->qclass = be16(m + o + 2);
+	q->question_len = o + 4 - 12;
+	return DNS_RCODE_NOERROR;
+}
+
+int dns_msg_build_reply(unsigned char *out, size_t cap, const unsigned char *query, const struct dns_question *q,
+			int rcode, uint32_t addr, uint32_t ttl)
+{
+	size_t len = 12 + q->question_len + (addr ? 16 : 0);
+
+	if (cap < len)
+		return -1;
+	memset(out, 0, 12);
+	put16(out, q->id);
+	out[2] = (unsigned char)(0x80 | (q->rd ? 0x01 : 0)); /* QR, opcode QUERY, RD echoed */
+	out[3] = (unsigned char)(0x80 | (rcode & 0x0f));    /* RA */
+	if (q->question_len) {
+		put16(out + 4, 1);
+		memcpy(out + 12, query + 12, q->question_len);
+	}
+	if (addr) {
+		unsigned char *a = out + 12 + q->question_len;
+		put16(out + 6, 1);
+		put16(a, 0xc00c); /* the question's name */
+		put16(a + 2, DNS_TYPE_A);
+		put16(a + 4, DNS_CLASS_IN);
+		put16(a + 6, ttl >> 16);
+		put16(a + 8, ttl & 0xffff);
+		put16(a + 10, 4);
+		put16(a + 12, addr >> 16);
+		put16(a + 14, addr & 0xffff);
+	}
+	return (int)len;
 }

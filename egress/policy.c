@@ -188,6 +188,12 @@ void egress_policy_decide(const struct egress_policy *p, const char *host, uint1
 	v->names_address = r != NULL && !r->deny && r->kind == RULE_CIDR;
 }
 
+const char *egress_policy_name_rule(const struct egress_policy *p, const char *name)
+{
+	const struct rule *r = rules_name_reachable(&p->set, name);
+	return r ? r->text : NULL;
+}
+
 static int texts(const struct egress_policy *p, int deny, const char **out, int max)
 {
 	int k = 0;

@@ -37,6 +37,10 @@ struct egress_verdict {
 void egress_policy_decide(const struct egress_policy *p, const char *host, uint16_t port,
 			  struct egress_verdict *v);
 
+/* For the jail's DNS: the rule by which some port of name may be reached
+ * (as written), or NULL when none may. */
+const char *egress_policy_name_rule(const struct egress_policy *p, const char *name);
+
 /* The rules in force, as one decision-log line (egress/elog). */
 void egress_policy_log(const struct egress_policy *p);
 /* The same as text lines ("allow RULE" / "deny RULE"), for jailinit check. */

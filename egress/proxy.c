@@ -32,6 +32,7 @@
 #include "../base/fds.h"
 #include "../jail/privdrop.h"
 #include "../seccomp/proxy_filter.h"
+#include "dns_server.h"
 #include "elog.h"
 #include "http_head.h"
 #include "relay.h"
@@ -90,7 +91,12 @@ struct server {
 	int pipes[EGRESS_PIPE_CACHE][2]; /* empty pipes of closed relays, for the next */
 	unsigned n_pipes;
 	long long next_sweep;
+	int has_dns;
+	struct dns_server dns;
 };
+
+#define LISTEN_PROXY 0 /* data.u64 >> 2 of a ROLE_LISTEN event */
+#define LISTEN_DNS 1
 
 /* ---- limits ---------------------------------------------------------------- */
 
@@ -918,10 +924,13 @@ static int serve(struct server *s)
 
 	for (;;) {
 		int timeout = -1;
-		if (s->active > 0) {
+		int dns_busy = s->has_dns && dns_server_busy(&s->dns);
+		if (s->active > 0 || dns_busy) {
 			long long now = clock_mono_ms();
 			if (now >= s->next_sweep) {
 				sweep(s, now);
+				if (dns_busy)
+					dns_server_run(&s->dns, now); /* its deadlines */
 				s->next_sweep = now + EGRESS_SWEEP_MS;
 			}
 			timeout = (int)(s->next_sweep - now);
@@ -930,17 +939,21 @@ static int serve(struct server *s)
 		}
 		if (stop_requested)
 			return 0;
-		int n = epoll_pwait(s->ep, evs, (int)(sizeof evs / sizeof evs[0]), s->active > 0 ? timeout : -1, &waiting);
+		int n = epoll_pwait(s->ep, evs, (int)(sizeof evs / sizeof evs[0]),
+				    s->active > 0 || dns_busy ? timeout : -1, &waiting);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		if (s->active == 0)
+		if (s->active == 0 && !dns_busy)
 			s->next_sweep = clock_mono_ms() + EGRESS_SWEEP_MS;
 		for (int i = 0; i < n; i++) {
 			unsigned role = (unsigned)(evs[i].data.u64 & 3);
 			if (role == ROLE_LISTEN) {
-				on_accept(s);
+				if ((evs[i].data.u64 >> 2) == LISTEN_DNS)
+					dns_server_run(&s->dns, clock_mono_ms());
+				else
+					on_accept(s);
 				continue;
 			}
 			struct conn *c = &s->conns[evs[i].data.u64 >> 2];
@@ -1018,10 +1031,20 @@ static int setup(struct server *s, const struct egress_config *cfg, struct ji_er
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (s->ep < 0)
 		return ji_fail(err, "proxy epoll", errno, NULL);
+	/* DNS first: once the proxy port listens (what jailinit waits for),
+	 * the jail's DNS answers too. */
+	if (cfg->dns_port) {
+		if (dns_server_open(&s->dns, cfg->listen_addr, cfg->dns_port, cfg->policy, cfg->synth, err) < 0)
+			return -1;
+		s->has_dns = 1;
+		struct epoll_event dev = { .events = EPOLLIN, .data.u64 = (LISTEN_DNS << 2) | ROLE_LISTEN };
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, dns_server_fd(&s->dns), &dev) < 0)
+			return ji_fail(err, "proxy epoll", errno, NULL);
+	}
 	s->lfd = listen_on(cfg, err);
 	if (s->lfd < 0)
 		return -1;
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = ROLE_LISTEN };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (LISTEN_PROXY << 2) | ROLE_LISTEN };
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) < 0)
 		return ji_fail(err, "proxy epoll", errno, NULL);
 	return 0;

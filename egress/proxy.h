@@ -19,7 +19,9 @@
  *                         answer relayed back; nothing else the client sends
  *                         on that connection is forwarded
  * and a refusal is a 403 whose one-line body names the host, the port and the
- * rule that would allow it. Every decision is logged (egress/elog). */
+ * rule that would allow it. Every decision is logged (egress/elog). The
+ * same process answers the jail's DNS (egress/dns_server) when dns_port is
+ * set. */
 #ifndef JAILINIT_EGRESS_PROXY_H
 #define JAILINIT_EGRESS_PROXY_H
 
@@ -28,6 +30,7 @@
 
 #include "../base/log.h"
 #include "policy.h"
+#include "synth.h"
 
 /* Limits (defaults; JAILINIT_EGRESS_LIMITS overrides, docs/egress.md). */
 #define EGRESS_MAX_CONNS 1024       /* at once; fewer when RLIMIT_NOFILE is low */
@@ -58,6 +61,8 @@ struct egress_config {
 	const char *hosts;          /* /etc/hosts, or JAILINIT_HOSTS */
 	struct egress_limits limits;
 	pid_t parent;               /* jailinit: the proxy dies with it (0: not checked) */
+	uint16_t dns_port;          /* the jail's DNS (egress/dns_server) on listen_addr; 0: none */
+	struct synth_map *synth;    /* the names' synthetic addresses, shared with jailinit */
 };
 
 void egress_limits_defaults(struct egress_limits *l);

@@ -287,3 +287,43 @@ const struct rule *rules_decide(const struct rules_set *set, const char *host, u
 		}
 	return allow;
 }
+
+/* A port of [lo, hi] that no deny rule matching the name takes. */
+static int some_port_left(const struct rules_set *set, const char *name, size_t hn, uint32_t lo, uint32_t hi)
+{
+	uint32_t p = lo;
+	while (p <= hi) {
+		uint32_t next = p;
+		for (int i = 0; i < set->n && next == p; i++) {
+			const struct rule *d = &set->r[i];
+			if (!d->deny || !host_matches(d, name, hn, 0, 0))
+				continue;
+			for (int k = 0; k < d->n_ports; k++)
+				if (p >= d->lo[k] && p <= d->hi[k]) {
+					next = (uint32_t)d->hi[k] + 1;
+					break;
+				}
+		}
+		if (next == p)
+			return 1;
+		p = next; /* past the deny range that took p */
+	}
+	return 0;
+}
+
+const struct rule *rules_name_reachable(const struct rules_set *set, const char *name)
+{
+	size_t hn = strlen(name);
+
+	if (hn > 1 && name[hn - 1] == '.')
+		hn--;
+	for (int i = 0; i < set->n; i++) {
+		const struct rule *r = &set->r[i];
+		if (r->deny || !host_matches(r, name, hn, 0, 0))
+			continue;
+		for (int k = 0; k < r->n_ports; k++)
+			if (some_port_left(set, name, hn, r->lo[k], r->hi[k]))
+				return r;
+	}
+	return NULL;
+}

@@ -51,5 +51,9 @@ int rules_add(struct rules_set *set, const char *s, size_t n, int deny, char *wh
 /* The deciding rule for host:port: the first deny rule that matches, else
  * the first allow rule that matches, else NULL (refused). */
 const struct rule *rules_decide(const struct rules_set *set, const char *host, uint16_t port);
+/* Whether some port of name may be reached, for the jail's DNS: the first
+ * allow rule that matches the name (an address rule never matches a name)
+ * with a port that no deny rule matching the name takes; NULL: none. */
+const struct rule *rules_name_reachable(const struct rules_set *set, const char *name);
 
 #endif

@@ -526,6 +526,11 @@ static int resolve_net(struct options *o, struct ji_err *err)
 			       "with --allow), or --net transparent with a --proxy of your own");
 	if (egress && explicit_none)
 		return ji_fail(err, "--net", 0, "none has no link for the allowed hosts: drop --net none");
+	/* the jail's DNS gives out 198.19.0.0/16: the link cannot be there */
+	if (egress && (o->subnet & 0xffff0000u) == 0xc6130000u)
+		return ji_fail(err, "--subnet", 0,
+			       "198.19.0.0/16 holds the synthetic addresses the jail's DNS gives out with --allow: "
+			       "choose another range");
 	if (o->proxy_cmd != NULL && o->proxy_port == 0)
 		return ji_fail(err, "--proxy", 0, "needs --proxy-port PORT (the port the proxy listens on)");
 	if (o->proxy_user_set && o->proxy_cmd == NULL && !egress)

@@ -78,6 +78,7 @@ struct options {
 #define GRACE_MAX_SECONDS 1000000 /* --grace takes 0 to this (about 11.6 days) */
 #define DEFAULT_EGRESS_PORT 3128 /* the built-in proxy's port when --allow is given */
 #define DEFAULT_EGRESS_UID 65533 /* the built-in proxy's uid:gid (65532 when the agent has it) */
+#define EGRESS_DNS_PORT 1053   /* the jail's DNS with --allow, on the outer end (1054 if the proxy has 1053) */
 #define DEFAULT_AGENT_ID 65534
 /* The container uid:gid the agent appears as, whatever its --user inside:
  * ids that own no file and run no process in an ordinary image (Debian and

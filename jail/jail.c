@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -371,6 +372,7 @@ static int build_table(struct jail_state *s, struct ji_err *err)
 		.outer_addr = p->outer_addr,
 		.proxy_port = p->proxy_port,
 		.dns_port = p->dns_port,
+		.dns_any_daddr = p->egress_dns,
 		.transparent = p->transparent,
 		/* The table must outlive every process of the jail: a SIGKILLed
 		 * outer's socket closes before the jail's init gets its
@@ -621,6 +623,20 @@ static int start_egress(const struct jail_plan *p, struct proxy *px, struct ji_e
 	c->resolv_conf = p->resolv_conf;
 	c->hosts = p->hosts;
 	c->parent = getpid();
+	if (p->egress_dns) {
+		/* Shared with every start of the proxy (each a fork of ours):
+		 * a restarted proxy maps back what the one before gave out.
+		 * Touched only by the proxy, lazily (1 MiB reserved). */
+		static struct synth_map *map;
+		if (map == NULL) {
+			void *m = mmap(NULL, sizeof *map, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			if (m == MAP_FAILED)
+				return ji_fail(err, "jail DNS", errno, "the synthetic address map");
+			map = m;
+		}
+		c->dns_port = p->dns_port;
+		c->synth = map;
+	}
 	egress_limits_defaults(&c->limits);
 	if (p->egress_conns)
 		c->limits.max_conns = p->egress_conns;

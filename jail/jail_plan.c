@@ -42,6 +42,12 @@ int jail_plan_make(const struct options *o, struct jail_plan *p, struct ji_err *
 		if (p->proxy_uid == p->outside_uid || p->proxy_gid == p->outside_gid)
 			p->proxy_uid = p->proxy_gid = DEFAULT_EGRESS_UID - 1;
 	}
+	/* --allow answers the jail's DNS itself unless --dns-port names a
+	 * resolver: on a port of the outer end that is not the proxy's. */
+	if (p->egress && !o->dns_port) {
+		p->egress_dns = 1;
+		p->dns_port = p->proxy_port == EGRESS_DNS_PORT ? EGRESS_DNS_PORT + 1 : EGRESS_DNS_PORT;
+	}
 	p->audit_log = o->audit_log;
 	p->log_format = o->log_format;
 	p->resolv_conf = o->resolv_conf ? o->resolv_conf : "/etc/resolv.conf";

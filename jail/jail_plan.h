@@ -28,6 +28,7 @@ struct jail_plan {
 	int prefix;
 	uint16_t proxy_port;
 	uint16_t dns_port;
+	int egress_dns;          /* the jail's DNS is jailinit's own (--allow, no --dns-port) */
 	int transparent;
 	int proxy_env;          /* HTTP_PROXY & co. for the agent */
 	const char *hostname;   /* NULL: keep */

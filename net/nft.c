@@ -15,8 +15,8 @@
  *     iifname L reject with icmpx admin-prohibited
  *     oifname L drop }
  *   chain prerouting { type nat hook prerouting priority dstnat; policy accept;
- *     iifname L ip daddr A udp dport 53 redirect to :DNS
- *     iifname L ip daddr A tcp dport 53 redirect to :DNS
+ *     iifname L ip daddr A udp dport 53 redirect to :DNS   (any daddr:
+ *     iifname L ip daddr A tcp dport 53 redirect to :DNS    meta nfproto ipv4)
  *     iifname L meta l4proto tcp redirect to :PROXY }
  * }
  *
@@ -298,13 +298,17 @@ static void rule_accept_port(struct nl_buf *b, const struct nft_jail_rules *r, u
 	rule_end(b, x);
 }
 
-/* iifname L ip daddr A PROTO dport 53 redirect to :DNS */
+/* iifname L [ip daddr A] PROTO dport 53 redirect to :DNS (any address:
+ * the jail's DNS answers whatever server the agent's resolv.conf names) */
 static void rule_redirect_dns(struct nl_buf *b, const struct nft_jail_rules *r, uint8_t l4proto)
 {
 	size_t x = rule_start(b, r->table, "prerouting");
 
 	match_ifname(b, NFT_META_IIFNAME, r->link_name);
-	match_ip_daddr(b, r->outer_addr);
+	if (!r->dns_any_daddr)
+		match_ip_daddr(b, r->outer_addr);
+	else
+		match_meta_u8(b, NFT_META_NFPROTO, NFPROTO_IPV4);
 	match_dport(b, l4proto, 53);
 	redirect(b, r->dns_port);
 	rule_end(b, x);

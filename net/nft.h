@@ -42,6 +42,7 @@ struct nft_jail_rules {
 	uint32_t outer_addr;     /* outer end's IPv4 address, host byte order */
 	uint16_t proxy_port;     /* 0: no proxy (nothing accepted) */
 	uint16_t dns_port;       /* 0: DNS goes nowhere; else udp+tcp 53 -> this port */
+	int dns_any_daddr;       /* redirect port 53 of any address, not only the outer end's */
 	int transparent;         /* redirect every TCP connection to proxy_port */
 	enum nft_table_life life;
 	uint32_t owner_pid;      /* > 0: "jailinit pid=N" as the table's comment

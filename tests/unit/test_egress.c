@@ -13,11 +13,14 @@
 
 #include <cmocka.h>
 
+#include "egress/dns_msg.h"
+#include "egress/dns_server.h"
 #include "egress/elog.h"
 #include "egress/policy.h"
 #include "egress/proxy.h"
 #include "egress/resolve.h"
 #include "egress/rules.h"
+#include "egress/synth.h"
 #include "init/options.h"
 
 static const struct timespec t0 = { .tv_sec = 1700000000, .tv_nsec = 123456789 }; /* 2023-11-14T22:13:20.123Z */
@@ -236,6 +239,177 @@ static void test_presets(void **state)
 	assert_int_equal(set.n, RULES_MAX);
 }
 
+/* ---- the jail's DNS ---- */
+
+static size_t query(unsigned char *q, uint16_t id, const char *name, uint16_t qtype)
+{
+	int n = dns_msg_build_query(q, 512, id, name, qtype);
+	assert_true(n > 0);
+	return (size_t)n;
+}
+
+/* A query is read only within its bytes; everything it may not be is
+ * answered FORMERR / NOTIMP or not at all. */
+static void test_dns_parse_query(void **state)
+{
+	unsigned char q[600];
+	struct dns_question dq;
+	size_t n = query(q, 0x1234, "WWW.Example.TEST", DNS_TYPE_A);
+	assert_int_equal(dns_msg_parse_query(q, n, &dq), DNS_RCODE_NOERROR);
+	assert_int_equal(dq.id, 0x1234);
+	assert_true(dq.rd);
+	assert_string_equal(dq.name, "www.example.test");
+	assert_int_equal(dq.qtype, DNS_TYPE_A);
+	assert_int_equal(dq.qclass, DNS_CLASS_IN);
+	assert_int_equal(dq.question_len, n - 12);
+	/* every truncation of it: never read past n, never NOERROR */
+	for (size_t k = 0; k < n; k++)
+		assert_int_not_equal(dns_msg_parse_query(q, k, &dq), DNS_RCODE_NOERROR);
+	assert_int_equal(dns_msg_parse_query(q, 11, &dq), -1);
+	unsigned char r[600];
+	memcpy(r, q, n);
+	r[2] |= 0x80; /* a response: not answered */
+	assert_int_equal(dns_msg_parse_query(r, n, &dq), -1);
+	memcpy(r, q, n);
+	r[2] |= 0x10; /* opcode 2 (STATUS) */
+	assert_int_equal(dns_msg_parse_query(r, n, &dq), DNS_RCODE_NOTIMP);
+	memcpy(r, q, n);
+	r[5] = 2; /* QDCOUNT 2 */
+	assert_int_equal(dns_msg_parse_query(r, n, &dq), DNS_RCODE_FORMERR);
+	memcpy(r, q, n);
+	r[12] = 0xc0; /* a pointer in the question */
+	assert_int_equal(dns_msg_parse_query(r, n, &dq), DNS_RCODE_FORMERR);
+	memcpy(r, q, n);
+	r[13] = '.'; /* a dot inside a label: "w.w.example.test" must not match */
+	assert_int_equal(dns_msg_parse_query(r, n, &dq), DNS_RCODE_FORMERR);
+	r[13] = '\0';
+	assert_int_equal(dns_msg_parse_query(r, n, &dq), DNS_RCODE_FORMERR);
+	/* a name of 254 bytes in labels of 63: FORMERR, not an overflow */
+	memset(r, 0, sizeof r);
+	r[5] = 1;
+	size_t o = 12;
+	for (int i = 0; i < 4; i++) {
+		r[o++] = 63;
+		memset(r + o, 'a', 63);
+		o += 63;
+	}
+	r[o++] = 0;
+	o += 4;
+	assert_int_equal(dns_msg_parse_query(r, o, &dq), DNS_RCODE_FORMERR);
+	/* the root: read, its name "" */
+	unsigned char root[] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1 };
+	assert_int_equal(dns_msg_parse_query(root, sizeof root, &dq), DNS_RCODE_NOERROR);
+	assert_string_equal(dq.name, "");
+	assert_int_equal(dq.qtype, 2);
+}
+
+static void test_dns_reply_bytes(void **state)
+{
+	unsigned char q[512], out[512];
+	struct dns_question dq;
+	size_t n = query(q, 0xbeef, "a.test", DNS_TYPE_A);
+	assert_int_equal(dns_msg_parse_query(q, n, &dq), 0);
+	int len = dns_msg_build_reply(out, sizeof out, q, &dq, DNS_RCODE_NOERROR, 0xc6130007, 300);
+	const unsigned char want[] = { 0xbe, 0xef, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 1, 'a', 4, 't', 'e', 's', 't', 0,
+				       0, 1, 0, 1, 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 198, 19, 0, 7 };
+	assert_int_equal(len, (int)sizeof want);
+	assert_memory_equal(out, want, sizeof want);
+	/* our own reader agrees */
+	struct dns_answer_a a;
+	assert_int_equal(dns_msg_parse_answer_a(out, (size_t)len, 0xbeef, "a.test", &a), 0);
+	assert_int_equal(a.n_addrs, 1);
+	assert_int_equal(a.addrs[0], 0xc6130007);
+	len = dns_msg_build_reply(out, sizeof out, q, &dq, DNS_RCODE_NXDOMAIN, 0, 0);
+	assert_int_equal(len, (int)n);
+	assert_int_equal(out[3], 0x83);
+	assert_int_equal(out[7], 0);
+	assert_int_equal(dns_msg_build_reply(out, n - 1, q, &dq, DNS_RCODE_NXDOMAIN, 0, 0), -1);
+}
+
+static void test_synth_map(void **state)
+{
+	static struct synth_map m;
+	memset(&m, 0, sizeof m);
+	uint32_t a = synth_addr_for(&m, "a.test"), b = synth_addr_for(&m, "b.test");
+	assert_int_equal(a, 0xc6130001);
+	assert_int_equal(b, 0xc6130002);
+	assert_int_equal(synth_addr_for(&m, "a.test"), a); /* stable */
+	assert_string_equal(synth_name_of(&m, b), "b.test");
+	assert_null(synth_name_of(&m, 0xc6130003)); /* not given out */
+	assert_null(synth_name_of(&m, 0xc0000201)); /* not the pool */
+	assert_true(synth_in_pool(0xc613ffff));
+	assert_false(synth_in_pool(0xc6120001));
+	char name[32];
+	for (int i = 2; i < SYNTH_MAX; i++) {
+		snprintf(name, sizeof name, "n%d.test", i);
+		assert_int_not_equal(synth_addr_for(&m, name), 0);
+	}
+	assert_int_equal(m.n, SYNTH_MAX);
+	assert_int_equal(synth_addr_for(&m, "one-too-many.test"), 0); /* full: none */
+	assert_int_equal(synth_addr_for(&m, "a.test"), a);           /* the old still found */
+	snprintf(name, sizeof name, "n%d.test", SYNTH_MAX - 1);
+	assert_string_equal(synth_name_of(&m, 0xc6130000 + SYNTH_MAX), name);
+}
+
+static void test_name_reachable(void **state)
+{
+	static struct rules_set set;
+	char why[160];
+	set.n = 0;
+	const char *rules[] = { "allowed.test", "*.sub.test", "10.0.0.0/8", "ssh.test:22" };
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		assert_int_equal(rules_add(&set, rules[i], strlen(rules[i]), 0, why, sizeof why), 0);
+	assert_int_equal(rules_add(&set, "b.sub.test", 10, 1, why, sizeof why), 0);     /* 80,443: all it had */
+	assert_int_equal(rules_add(&set, "ssh.test:1-21", 13, 1, why, sizeof why), 0); /* not 22 */
+	assert_string_equal(rules_name_reachable(&set, "allowed.test")->text, "allowed.test");
+	assert_string_equal(rules_name_reachable(&set, "ALLOWED.test.")->text, "allowed.test");
+	assert_string_equal(rules_name_reachable(&set, "a.sub.test")->text, "*.sub.test");
+	assert_null(rules_name_reachable(&set, "sub.test"));   /* not the apex */
+	assert_null(rules_name_reachable(&set, "b.sub.test")); /* every port it had is denied */
+	assert_null(rules_name_reachable(&set, "10.1.2.3"));   /* an address rule is no name */
+	assert_null(rules_name_reachable(&set, "other.test"));
+	assert_string_equal(rules_name_reachable(&set, "ssh.test")->text, "ssh.test:22");
+	assert_int_equal(rules_add(&set, "*:22", 4, 1, why, sizeof why), 0);
+	assert_null(rules_name_reachable(&set, "ssh.test"));
+}
+
+/* What the jail's DNS answers, through dns_server_answer itself. */
+static void test_dns_server_answers(void **state)
+{
+	static struct egress_policy dns_pol;
+	static struct synth_map m;
+	static struct dns_server d;
+	char why[160];
+	memset(&dns_pol, 0, sizeof dns_pol);
+	memset(&m, 0, sizeof m);
+	assert_int_equal(rules_add(&dns_pol.set, "allowed.test", 12, 0, why, sizeof why), 0);
+	d.policy = &dns_pol;
+	d.map = &m;
+	int devnull = open("/dev/null", O_WRONLY);
+	assert_true(devnull >= 0);
+	elog_setup(devnull, LOG_TEXT);
+	unsigned char q[512], out[512];
+	struct dns_answer_a a;
+	size_t n = query(q, 1, "allowed.test", DNS_TYPE_A);
+	int len = dns_server_answer(&d, q, n, out, sizeof out);
+	assert_int_equal(dns_msg_parse_answer_a(out, (size_t)len, 1, "allowed.test", &a), 0);
+	assert_int_equal(a.rcode, 0);
+	assert_int_equal(a.n_addrs, 1);
+	assert_true(synth_in_pool(a.addrs[0]));
+	n = query(q, 2, "allowed.test", DNS_TYPE_AAAA);
+	len = dns_server_answer(&d, q, n, out, sizeof out);
+	assert_int_equal(len, (int)n); /* NOERROR, no answer */
+	assert_int_equal(out[3] & 15, 0);
+	n = query(q, 3, "other.test", DNS_TYPE_A);
+	len = dns_server_answer(&d, q, n, out, sizeof out);
+	assert_int_equal(out[3] & 15, DNS_RCODE_NXDOMAIN);
+	assert_int_equal(m.n, 1); /* a refused name is given nothing */
+	q[2] |= 0x80;
+	assert_int_equal(dns_server_answer(&d, q, n, out, sizeof out), -1);
+	elog_setup(STDERR_FILENO, LOG_TEXT);
+	close(devnull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +420,11 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_presets),
+		cmocka_unit_test(test_dns_parse_query),
+		cmocka_unit_test(test_dns_reply_bytes),
+		cmocka_unit_test(test_synth_map),
+		cmocka_unit_test(test_name_reachable),
+		cmocka_unit_test(test_dns_server_answers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
