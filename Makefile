@@ -131,6 +131,7 @@ integration: all tools
 
 test: setup
 	$(MAKE) unit
+	$(MAKE) fuzz
 	$(MAKE) integration
 
 # ---- the rest --------------------------------------------------------------

@@ -66,7 +66,10 @@ static int same_qname(const unsigned char *m, size_t n, size_t o, const char *na
 
 	while (o < n && m[o] != 0) {
 		size_t l = m[o];
-		if (l > 63 || o + 1 + l > n || strncasecmp((const char *)m + o + 1, p, l) != 0)
+		/* never past the name asked (a label longer than what is left of
+		 * it, or one with a NUL in it, would carry p beyond its end) */
+		if (l > 63 || o + 1 + l > n || l > strlen(p) || memchr(m + o + 1, 0, l) != NULL ||
+		    strncasecmp((const char *)m + o + 1, p, l) != 0)
 			return 0;
 		p += l;
 		if (*p == '.')

@@ -303,6 +303,21 @@ static void test_dns_parse_query(void **state)
 	assert_int_equal(dq.qtype, 2);
 }
 
+/* Found by fuzz_dns: an upstream answer whose question has a label longer
+ * than what is left of the name asked ("a" then 20 bytes holding "test\0")
+ * carried the comparison past the end of the name. Refused now, and read
+ * within bounds (ASan). */
+static void test_dns_answer_label_longer_than_the_name(void **state)
+{
+	static const unsigned char m[] = { 0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+					   0x00, 0x00, 0x01, 0x61, 0x14, 0x74, 0x65, 0x73, 0x74, 0x00,
+					   0x00, 0x01, 0x00, 0x01, 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01,
+					   0x00, 0x00, 0x00, 0x3c, 0x00, 0x04, 0xc0, 0x00, 0x02, 0x01 };
+	struct dns_answer_a a;
+	char name[] = "a.test"; /* on the stack, so ASan sees a read past it */
+	assert_int_equal(dns_msg_parse_answer_a(m, sizeof m, 0x1234, name, &a), -1);
+}
+
 static void test_dns_reply_bytes(void **state)
 {
 	unsigned char q[512], out[512];
@@ -422,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_presets),
 		cmocka_unit_test(test_dns_parse_query),
 		cmocka_unit_test(test_dns_reply_bytes),
+		cmocka_unit_test(test_dns_answer_label_longer_than_the_name),
 		cmocka_unit_test(test_synth_map),
 		cmocka_unit_test(test_name_reachable),
 		cmocka_unit_test(test_dns_server_answers),
