@@ -1,4 +1,4 @@
-/* http_head: see http_head.h (stand-in). */
+/* http_head: see http_head.h. */
 #include "http_head.h"
 
 #include <string.h>
@@ -107,7 +107,32 @@ int http_head_parse(const unsigned char *ubuf, size_t len, struct http_head *h)
 		h->path_len = (size_t)(sp2 - path); /* 0, or starting with '/' or '?' */
 		return HTTP_HEAD_OK;
 	}
-	if (tn > 0 && t[0] == '/')
-		return HTTP_HEAD_OK; /* origin form: not absolute */
+	if (tn > 0 && t[0] == '/') {
+		/* origin form (what transparent mode sees): the Host header
+		 * names the host, when there is one */
+		h->path_off = (size_t)(t - buf);
+		h->path_len = tn;
+		for (const char *p = eol + 1; p < end;) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t vis = (size_t)((nl ? nl : end) - p);
+			if (vis > 0 && p[vis - 1] == '\r')
+				vis--;
+			if (vis > 5 && strncasecmp(p, "host:", 5) == 0) {
+				const char *v = p + 5, *ve = p + vis;
+				while (v < ve && (*v == ' ' || *v == '\t'))
+					v++;
+				while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+					ve--;
+				if (h->host[0] != '\0' || authority(h, v, (size_t)(ve - v), 0, 80) != 0) {
+					h->host[0] = '\0';
+					return bad(h, "a Host header that is not one host name or address");
+				}
+			}
+			if (!nl)
+				break;
+			p = nl + 1;
+		}
+		return HTTP_HEAD_OK; /* not absolute; host "" when no Host header */
+	}
 	return bad(h, "only http:// URLs in absolute form (https goes through CONNECT)");
 }

@@ -11,7 +11,8 @@ FUZZ_dns := $(FUZZ_BASE) egress/dns_msg.c egress/dns_server.c egress/synth.c egr
 	egress/elog.c
 FUZZ_http_head := egress/http_head.c
 FUZZ_rules := egress/rules.c
-FUZZ_NAMES := dns http_head rules
+FUZZ_tls_sni := egress/tls_sni.c
+FUZZ_NAMES := dns http_head rules tls_sni
 FUZZ_BINS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard egress/*.c egress/*.h base/*.c base/*.h init/*.c init/*.h)

@@ -21,6 +21,7 @@
 #include "egress/resolve.h"
 #include "egress/rules.h"
 #include "egress/synth.h"
+#include "egress/tls_sni.h"
 #include "init/options.h"
 
 static const struct timespec t0 = { .tv_sec = 1700000000, .tv_nsec = 123456789 }; /* 2023-11-14T22:13:20.123Z */
@@ -425,6 +426,74 @@ static void test_dns_server_answers(void **state)
 	close(devnull);
 }
 
+/* ---- transparent mode's ClientHello reader ---- */
+
+/* A ClientHello in one record: extensions [server_name NAME] when name. */
+static size_t client_hello(unsigned char *b, const char *name, int two_names)
+{
+	size_t o = 0, nl = name ? strlen(name) : 0;
+	unsigned char ext[600];
+	size_t e = 0;
+	if (name) {
+		size_t entry = 3 + nl, list = two_names ? 2 * entry : entry;
+		ext[e++] = 0; ext[e++] = 0; /* server_name */
+		ext[e++] = (unsigned char)((list + 2) >> 8); ext[e++] = (unsigned char)(list + 2);
+		ext[e++] = (unsigned char)(list >> 8); ext[e++] = (unsigned char)list;
+		for (int k = 0; k < (two_names ? 2 : 1); k++) {
+			ext[e++] = 0; /* host_name */
+			ext[e++] = (unsigned char)(nl >> 8); ext[e++] = (unsigned char)nl;
+			memcpy(ext + e, name, nl);
+			e += nl;
+		}
+	}
+	ext[e++] = 0; ext[e++] = 43; ext[e++] = 0; ext[e++] = 3; ext[e++] = 2; ext[e++] = 3; ext[e++] = 4;
+	size_t body = 2 + 32 + 1 + 2 + 2 + 2 + 2 + e;
+	b[o++] = 22; b[o++] = 3; b[o++] = 1;
+	b[o++] = (unsigned char)((body + 4) >> 8); b[o++] = (unsigned char)(body + 4);
+	b[o++] = 1; b[o++] = 0; b[o++] = (unsigned char)(body >> 8); b[o++] = (unsigned char)body;
+	b[o++] = 3; b[o++] = 3;
+	memset(b + o, 7, 32); o += 32;
+	b[o++] = 0;                                /* no session id */
+	b[o++] = 0; b[o++] = 2; b[o++] = 0x13; b[o++] = 0x01; /* one suite */
+	b[o++] = 1; b[o++] = 0;                    /* null compression */
+	b[o++] = (unsigned char)(e >> 8); b[o++] = (unsigned char)e;
+	memcpy(b + o, ext, e);
+	return o + e;
+}
+
+static void test_tls_sni(void **state)
+{
+	unsigned char b[1024];
+	char name[TLS_SNI_MAX + 1];
+	size_t n = client_hello(b, "Secure.TEST", 0);
+	assert_int_equal(tls_sni_parse(b, n, name), TLS_SNI_OK);
+	assert_string_equal(name, "secure.test");
+	/* every prefix: more, never a name, never past the bytes (ASan) */
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(tls_sni_parse(b, k, name), TLS_SNI_MORE);
+	n = client_hello(b, NULL, 0);
+	assert_int_equal(tls_sni_parse(b, n, name), TLS_SNI_NONE);
+	n = client_hello(b, "a.test", 1);
+	assert_int_equal(tls_sni_parse(b, n, name), TLS_SNI_BAD); /* two host names */
+	const char *bad[] = { "a..test", "a.test.", ".a.test", "a test", "a\ntest", "a.t\xc3\xa9st" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		n = client_hello(b, bad[i], 0);
+		assert_int_equal(tls_sni_parse(b, n, name), TLS_SNI_BAD);
+		assert_string_equal(name, "");
+	}
+	/* a length that claims more than its vector holds */
+	n = client_hello(b, "a.test", 0);
+	b[5 + 4 + 2 + 32 + 1 + 1] = 0x40; /* cipher_suites length 0x4002 */
+	assert_int_equal(tls_sni_parse(b, n, name), TLS_SNI_BAD);
+	/* not TLS at all: HTTP, SSH */
+	assert_int_equal(tls_sni_parse((const unsigned char *)"GET / HTTP/1.1\r\n", 16, name), TLS_SNI_NOT);
+	assert_int_equal(tls_sni_parse((const unsigned char *)"SSH-2.0-x", 9, name), TLS_SNI_NOT);
+	/* a ClientHello longer than its record (split over two): not looked into */
+	n = client_hello(b, "a.test", 0);
+	b[4] = (unsigned char)(b[4] - 10);
+	assert_int_equal(tls_sni_parse(b, n - 10, name), TLS_SNI_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_synth_map),
 		cmocka_unit_test(test_name_reachable),
 		cmocka_unit_test(test_dns_server_answers),
+		cmocka_unit_test(test_tls_sni),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
