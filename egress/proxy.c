@@ -27,6 +27,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <linux/netfilter_ipv4.h>
 #include <unistd.h>
 
 #include "../base/fds.h"
@@ -37,6 +38,7 @@
 #include "http_head.h"
 #include "relay.h"
 #include "resolve.h"
+#include "tls_sni.h"
 
 #define EGRESS_SWEEP_MS 200
 #define EGRESS_PIPE_CACHE 128 /* empty pipe pairs kept: 2 syscalls and 4 closes fewer a connection */
@@ -54,6 +56,12 @@
 
 enum conn_state { C_FREE = 0, C_HEAD, C_RESOLVE, C_CONNECTING, C_SENDING, C_RELAY, C_REFUSE };
 
+/* What the client speaks: to a proxy (explicit mode, or a proxy request in
+ * transparent mode), or, redirected in transparent mode, HTTP in origin
+ * form, TLS, or any TCP (a synthetic address's name decides, or nothing
+ * could be named yet). How a refusal looks follows from it. */
+enum conn_kind { K_PROXY = 0, K_T_HTTP, K_T_TLS, K_T_TCP };
+
 struct conn {
 	enum conn_state state;
 	int cfd, ufd, dns_fd_polled;
@@ -65,7 +73,9 @@ struct conn {
 	 * request or the early bytes), each a span of buf */
 	size_t cl_off, cl_len, up_off, up_len, up2_off, up2_len;
 	uint64_t body_limit;     /* request body bytes still to forward (HTTP) */
-	int is_connect;
+	int is_connect;          /* relayed raw once connected (CONNECT, TLS, TCP) */
+	enum conn_kind kind;
+	uint32_t orig_addr;      /* transparent: where the agent connected to */
 	char method[16];
 	char host[HTTP_HEAD_HOST_MAX + 1];
 	uint16_t port;
@@ -299,11 +309,39 @@ static void step_refuse(struct server *s, struct conn *c)
 	conn_free(s, c);
 }
 
+/* A redirected connection that is not HTTP: TLS gets the fatal alert
+ * access_denied (its client says so), any other TCP a reset at once. */
+static void refuse_raw(struct server *s, struct conn *c)
+{
+	resolve_end(&c->rq);
+	if (c->ufd >= 0) {
+		close(c->ufd);
+		c->ufd = -1;
+	}
+	if (c->kind == K_T_TLS) {
+		memcpy(c->buf + EGRESS_HEADER_MAX, tls_alert_access_denied, sizeof tls_alert_access_denied);
+		c->cl_off = EGRESS_HEADER_MAX;
+		c->cl_len = sizeof tls_alert_access_denied;
+		c->up_len = 0;
+		c->state = C_REFUSE;
+		c->t_deadline = clock_mono_ms() + EGRESS_LINGER_MS;
+		step_refuse(s, c);
+		return;
+	}
+	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	(void)setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst);
+	conn_free(s, c);
+}
+
 static void refuse(struct server *s, struct conn *c, int status, const char *body_fmt, ...)
 {
 	char body[1024];
 	va_list ap;
 
+	if (c->kind == K_T_TLS || c->kind == K_T_TCP) {
+		refuse_raw(s, c);
+		return;
+	}
 	va_start(ap, body_fmt);
 	int bn = vsnprintf(body, sizeof body - 1, body_fmt, ap);
 	va_end(ap);
@@ -653,7 +691,7 @@ static void step_connected(struct server *s, struct conn *c)
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 		memcpy(c->buf + EGRESS_HEADER_MAX, ok, sizeof ok - 1);
 		c->cl_off = EGRESS_HEADER_MAX;
-		c->cl_len = sizeof ok - 1;
+		c->cl_len = c->kind == K_PROXY ? sizeof ok - 1 : 0; /* redirected: nothing to say */
 		c->up_off = c->head_len; /* what the client sent after the header */
 		c->up_len = early;
 		relay_dir_init(&c->up, RELAY_NO_LIMIT, 1);
@@ -691,6 +729,88 @@ static void step_relay(struct server *s, struct conn *c)
 		conn_free(s, c);
 }
 
+/* The host is allowed: resolve it (the connection follows). */
+static void go_resolve(struct server *s, struct conn *c)
+{
+	c->state = C_RESOLVE;
+	c->dns_fd_polled = -1;
+	step_resolve(s, c, resolve_start(&c->rq, &s->rc, c->host, c->buf + (size_t)2 * EGRESS_HEADER_MAX, EGRESS_DNS_BUF,
+					 clock_mono_ms()));
+}
+
+/* The rules on c->host:c->port, then resolve, or the refusal. */
+static void decide_and_go(struct server *s, struct conn *c)
+{
+	egress_policy_decide(s->cfg->policy, c->host, c->port, &c->verdict);
+	if (!c->verdict.allowed) {
+		refuse_by_rule(s, c);
+		return;
+	}
+	go_resolve(s, c);
+}
+
+static void addr_text(uint32_t a, char *out, size_t cap)
+{
+	snprintf(out, cap, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
+
+static void step_head_proxy(struct server *s, struct conn *c);
+
+/* An HTTP method token, then a space: 1; not one: 0; too few bytes: -1. */
+static int looks_like_http(const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n && i < 16; i++) {
+		if (b[i] == ' ')
+			return i > 0;
+		if (b[i] < 'A' || b[i] > 'Z')
+			return 0;
+	}
+	return n < 16 ? -1 : 0;
+}
+
+/* Transparent mode, a real address the agent chose and no address rule:
+ * the first bytes must name the host (TLS's SNI, HTTP's Host); the name
+ * decides and is resolved, never the address the agent chose. */
+static void peek(struct server *s, struct conn *c)
+{
+	char name[TLS_SNI_MAX + 1];
+	if (c->in_len == 0)
+		return; /* nothing yet */
+	enum tls_sni_rc t = tls_sni_parse(c->buf, c->in_len, name);
+	c->kind = t == TLS_SNI_NOT ? K_T_TCP : K_T_TLS;
+	if (t != TLS_SNI_NOT) {
+		c->kind = K_T_TLS;
+		snprintf(c->method, sizeof c->method, "TLS");
+		if (t == TLS_SNI_MORE && c->in_len < EGRESS_HEADER_MAX)
+			return; /* more of the ClientHello */
+		if (t != TLS_SNI_OK) {
+			snprintf(c->why, sizeof c->why, "%s", t == TLS_SNI_MORE || t == TLS_SNI_NONE
+								 ? "TLS without a server name (SNI) in its first record"
+								 : "a malformed TLS ClientHello");
+			conn_log(c, "deny", c->why, 0);
+			refuse_raw(s, c);
+			return;
+		}
+		snprintf(c->host, sizeof c->host, "%s", name);
+		c->head_len = 0; /* every byte read goes on */
+		c->is_connect = 1;
+		decide_and_go(s, c);
+		return;
+	}
+	int http = looks_like_http(c->buf, c->in_len);
+	if (http < 0)
+		return;
+	if (http == 0) {
+		conn_log(c, "deny", "nothing names the host (not TLS with SNI, not HTTP with Host) and no "
+				    "address rule allows the address",
+			 0);
+		refuse_raw(s, c);
+		return;
+	}
+	c->kind = K_T_HTTP;
+	step_head_proxy(s, c);
+}
+
 static void step_head(struct server *s, struct conn *c)
 {
 	for (;;) {
@@ -707,6 +827,16 @@ static void step_head(struct server *s, struct conn *c)
 		}
 		c->in_len += (size_t)n;
 	}
+	if (c->kind == K_T_TCP || c->kind == K_T_TLS) {
+		peek(s, c);
+		return;
+	}
+	step_head_proxy(s, c);
+}
+
+/* The request header (a proxy's, or a redirected HTTP request's). */
+static void step_head_proxy(struct server *s, struct conn *c)
+{
 	struct http_head h;
 	int rc = http_head_parse(c->buf, c->in_len, &h);
 	if (rc == HTTP_HEAD_MORE) {
@@ -725,8 +855,23 @@ static void step_head(struct server *s, struct conn *c)
 	c->head_len = h.head_len;
 	c->is_connect = h.is_connect;
 	snprintf(c->method, sizeof c->method, "%s", h.method);
-	snprintf(c->host, sizeof c->host, "%s", h.host);
-	c->port = h.port;
+	if (c->kind == K_T_HTTP && (h.is_connect || h.absolute))
+		c->kind = K_PROXY; /* a proxy request, sent to an address of its own: one all the same */
+	if (c->kind == K_T_HTTP) {
+		/* the agent's port decides (it connected there); the Host
+		 * header's name does, not the address it connected to */
+		if (h.host[0] == '\0') {
+			conn_log(c, "deny", "an HTTP request without a Host header: nothing names the host", 0);
+			refuse(s, c, 400, "jailinit: no Host header: this connection was redirected to jailinit's "
+					  "proxy, which needs the host's name");
+			return;
+		}
+		snprintf(c->host, sizeof c->host, "%s", h.host);
+		h.absolute = 1; /* rewritten like a proxy's request: origin form, our Host, one request */
+	} else {
+		snprintf(c->host, sizeof c->host, "%s", h.host);
+		c->port = h.port;
+	}
 	if (!h.is_connect && !h.absolute) {
 		conn_log(c, "deny", "not a proxy request (origin form)", 0);
 		refuse(s, c, 400,
@@ -747,13 +892,53 @@ static void step_head(struct server *s, struct conn *c)
 			return;
 		}
 	}
-	c->state = C_RESOLVE;
-	c->dns_fd_polled = -1;
-	step_resolve(s, c, resolve_start(&c->rq, &s->rc, c->host, c->buf + (size_t)2 * EGRESS_HEADER_MAX, EGRESS_DNS_BUF,
-					 clock_mono_ms()));
+	go_resolve(s, c);
 }
 
 /* ---- the loop ---------------------------------------------------------------------- */
+
+/* Transparent mode: where was the connection going? The proxy's own
+ * address and port (HTTP_PROXY honoured) is explicit mode as usual. */
+static void transparent_start(struct server *s, struct conn *c)
+{
+	struct sockaddr_in dst;
+	socklen_t dl = sizeof dst;
+	if (getsockopt(c->cfd, SOL_IP, SO_ORIGINAL_DST, &dst, &dl) < 0 || dst.sin_family != AF_INET ||
+	    (ntohl(dst.sin_addr.s_addr) == s->cfg->listen_addr && ntohs(dst.sin_port) == s->cfg->port)) {
+		step_head(s, c);
+		return;
+	}
+	c->kind = K_T_TCP;
+	c->orig_addr = ntohl(dst.sin_addr.s_addr);
+	c->port = ntohs(dst.sin_port);
+	snprintf(c->method, sizeof c->method, "TCP");
+	if (synth_in_pool(c->orig_addr)) {
+		/* a name the jail's DNS gave out: it decides, any protocol */
+		const char *name = s->cfg->synth ? synth_name_of(s->cfg->synth, c->orig_addr) : NULL;
+		if (name == NULL) {
+			addr_text(c->orig_addr, c->host, sizeof c->host);
+			conn_log(c, "deny", "a synthetic address the jail's DNS did not give out", 0);
+			refuse_raw(s, c);
+			return;
+		}
+		snprintf(c->host, sizeof c->host, "%s", name);
+		c->is_connect = 1;
+		decide_and_go(s, c);
+		return;
+	}
+	/* an address rule (or '*') allows the address itself: connect there */
+	addr_text(c->orig_addr, c->host, sizeof c->host);
+	egress_policy_decide(s->cfg->policy, c->host, c->port, &c->verdict);
+	if (c->verdict.allowed) {
+		c->is_connect = 1;
+		c->rq.n_addrs = 1;
+		c->rq.addrs[0] = c->orig_addr;
+		resolved(s, c); /* the address policy as for a name's addresses */
+		return;
+	}
+	memset(&c->verdict, 0, sizeof c->verdict);
+	step_head(s, c); /* the first bytes must name the host: peek */
+}
 
 static void on_accept(struct server *s)
 {
@@ -797,7 +982,10 @@ static void on_accept(struct server *s)
 			conn_free(s, c);
 			continue;
 		}
-		step_head(s, c);
+		if (s->cfg->transparent)
+			transparent_start(s, c);
+		else
+			step_head(s, c);
 	}
 }
 

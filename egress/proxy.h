@@ -62,6 +62,7 @@ struct egress_config {
 	struct egress_limits limits;
 	pid_t parent;               /* jailinit: the proxy dies with it (0: not checked) */
 	uint16_t dns_port;          /* the jail's DNS (egress/dns_server) on listen_addr; 0: none */
+	int transparent;            /* connections arrive redirected (SO_ORIGINAL_DST) */
 	struct synth_map *synth;    /* the names' synthetic addresses, shared with jailinit */
 };
 

@@ -514,16 +514,12 @@ static int resolve_net(struct options *o, struct ji_err *err)
 		return ji_fail(err, "--deny", 0, "needs --allow (deny carves exceptions out of what is allowed)");
 	if (!egress && o->audit_log != NULL)
 		return ji_fail(err, "--audit-log", 0, "needs --allow (it is the log of jailinit's own proxy)");
-	if (egress && o->proxy_port == 0 && (o->net == NET_DEFAULT || o->net == NET_PROXY))
+	if (egress && o->proxy_port == 0 && (o->net == NET_DEFAULT || o->net == NET_PROXY || o->net == NET_TRANSPARENT))
 		o->proxy_port = DEFAULT_EGRESS_PORT;
 	if (o->net == NET_DEFAULT)
 		o->net = o->proxy_port != 0 ? NET_PROXY : NET_NONE;
 	if (o->net == NET_HOST)
 		return 0;
-	if (egress && o->net == NET_TRANSPARENT)
-		return ji_fail(err, "--net", 0,
-			       "transparent with --allow is not yet implemented: use --net proxy (the default "
-			       "with --allow), or --net transparent with a --proxy of your own");
 	if (egress && explicit_none)
 		return ji_fail(err, "--net", 0, "none has no link for the allowed hosts: drop --net none");
 	/* the jail's DNS gives out 198.19.0.0/16: the link cannot be there */

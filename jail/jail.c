@@ -623,6 +623,7 @@ static int start_egress(const struct jail_plan *p, struct proxy *px, struct ji_e
 	c->resolv_conf = p->resolv_conf;
 	c->hosts = p->hosts;
 	c->parent = getpid();
+	c->transparent = p->transparent;
 	if (p->egress_dns) {
 		/* Shared with every start of the proxy (each a fork of ours):
 		 * a restarted proxy maps back what the one before gave out.

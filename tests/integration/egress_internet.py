@@ -10,6 +10,8 @@ and each DNS query to WORKDIR/dns.log ("QNAME QTYPE").
          directory WORKDIR/repo.git (git's dumb HTTP protocol)
   HTTPS  on 192.0.2.11:443 (WORKDIR/server.pem, made by the test's CA)
   DNS    on 203.0.113.53:53, udp and tcp, from WORKDIR/zone ("NAME ADDR" lines)
+  BANNER on 192.0.2.12:22, ssh-like: the server speaks first
+         ("SSH-2.0-jailinit-test"), then echoes one line back
 """
 import os
 import socket
@@ -154,9 +156,29 @@ def hold(addr, port):
     threading.Thread(target=loop, daemon=True).start()
 
 
+def banner(addr, port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(16)
+
+    def serve(c):
+        with c:
+            c.sendall(b"SSH-2.0-jailinit-test\r\n")
+            line = c.makefile("rb").readline()
+            c.sendall(b"echo " + line)
+
+    def loop():
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
+
+
 for a in ("192.0.2.10", "198.51.100.10", "203.0.113.20", "169.254.169.254"):
     http(a, 80)
 hold("192.0.2.10", 9000)
+banner("192.0.2.12", 22)
 http("192.0.2.10", 8080)
 http("192.0.2.11", 443, tls=True)
 dns_udp()

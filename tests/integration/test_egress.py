@@ -26,6 +26,7 @@ from test_jail import BB, PY, container, jail, write
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CURL = "/usr/bin/curl"
+NODE = "/usr/bin/node"  # Debian's nodejs (scripts/packages.txt)
 GIT = "/usr/bin/git"
 OPENSSL = "/usr/bin/openssl"
 
@@ -43,6 +44,7 @@ meta.test 169.254.169.254
 pypi.org 192.0.2.11
 registry.npmjs.org 192.0.2.11
 deb.debian.org 192.0.2.10
+ssh.test 192.0.2.12
 """
 
 # PID 1's part before jailinit: the internet, its servers, the container's
@@ -59,7 +61,7 @@ ip route add 198.51.100.0/24 dev inet0
 ip route add 203.0.113.0/24 dev inet0
 ip route add 169.254.169.254/32 dev inet0
 $N ip link set lo up
-for a in 192.0.2.1/24 192.0.2.10/24 192.0.2.11/24 198.51.100.10/24 203.0.113.20/24 203.0.113.53/24 169.254.169.254/32; do
+for a in 192.0.2.1/24 192.0.2.10/24 192.0.2.11/24 192.0.2.12/24 198.51.100.10/24 203.0.113.20/24 203.0.113.53/24 169.254.169.254/32; do
 	$N ip addr add $a dev inet1
 done
 $N ip link set inet1 up
@@ -367,6 +369,109 @@ def test_jail_dns_answers_allowed_names_with_synthetic_addresses(jailinit, net):
     r.assert_clean()
 
 
+# ---- transparent mode ------------------------------------------------------------
+
+# The jail's resolv.conf (bind-mounted in the container's own mount
+# namespace): any address; port 53 is redirected to the jail's DNS anyway.
+JAIL_RESOLV = 'echo "nameserver 203.0.113.53" >"$W/jail-resolv.conf"\nmount --bind "$W/jail-resolv.conf" /etc/resolv.conf\n'
+
+BANNER_CLIENT = r"""
+import socket, sys
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+    f = s.makefile("rwb")
+    hello = f.readline().decode().strip()
+    f.write(b"hi there\n"); f.flush()
+    print("ok", hello, "|", f.readline().decode().strip())
+except OSError as e:
+    print("fail", type(e).__name__)
+"""
+
+
+def test_transparent_any_client_by_name(jailinit, net):
+    """--net transparent: no proxy settings needed. curl without a proxy
+    (http and https by name), python's urllib, node's fetch, git clone, and a TCP client
+    to ssh.test:22 (the server speaks first) reach the allowed hosts through
+    the jail's DNS (a synthetic address mapped back to its name); a name
+    with no rule gets NXDOMAIN (curl 6), an allowed name at a port its rule
+    lacks is reset. Every connection is logged with the name that decided."""
+    write(net, "banner.py", BANNER_CLIENT)
+    a = agent(net, f"""
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
+echo "http $({CURL} -sS http://allowed.test/t 2>&1)"
+echo "https $({CURL} -sS --cacert $W/ca.pem https://secure.test/t 2>&1)"
+echo "urllib $({PY} -c 'import urllib.request; print(urllib.request.urlopen("http://allowed.test/u", timeout=5).read().decode().strip())' 2>&1)"
+git clone -q http://git.test/repo.git $W/clone 2>&1 && echo "git $(cat $W/clone/README)"
+echo "ssh $({PY} $W/banner.py ssh.test 22)"
+F='fetch(process.argv[1]).then(r => r.text()).then(t => console.log(t.trim()), e => console.log("fail", String(e.cause || e)))'
+echo "node_http $({NODE} -e "$F" http://allowed.test/n 2>&1)"
+echo "node_https $(NODE_EXTRA_CA_CERTS=$W/ca.pem {NODE} -e "$F" https://secure.test/n 2>&1)"
+{CURL} -s -o /dev/null http://other.test/; echo "other_curl $?"
+echo "ssh_port80 $({PY} $W/banner.py ssh.test 80)"
+""")
+    r = run(jailinit, net, "--net transparent --allow allowed.test --allow secure.test:443 --allow git.test "
+            "--allow ssh.test:22", a, before=JAIL_RESOLV)
+    assert r.code == 0, r
+    d = r.lines()
+    # relayed as it is (any protocol): nothing rewritten, unlike a proxy request
+    assert d["http"] == "hello from 192.0.2.10 host=allowed.test path=/t connection=None", r
+    assert d["https"] == "hello from 192.0.2.11 host=secure.test path=/t connection=None", r
+    assert d["urllib"] == "hello from 192.0.2.10 host=allowed.test path=/u connection=close", r
+    assert d["git"] == "a repository behind the egress proxy", r
+    assert d["ssh"] == "ok SSH-2.0-jailinit-test | echo hi there", r
+    # node's fetch honours no proxy variable: transparent mode is its way out
+    assert d["node_http"] == "hello from 192.0.2.10 host=allowed.test path=/n connection=keep-alive", r
+    assert d["node_https"] == "hello from 192.0.2.11 host=secure.test path=/n connection=keep-alive", r
+    assert d["other_curl"] == "6", r  # NXDOMAIN from the jail's DNS
+    assert d["ssh_port80"].startswith("fail"), r  # ssh.test's rule has port 22 only: reset
+    lines = log_lines(r.err)
+    assert any(" allow ssh.test:22 method=TCP rule=ssh.test:22 addr=192.0.2.12" in x for x in lines), lines
+    assert any(" allow secure.test:443 method=TCP rule=secure.test:443 addr=192.0.2.11" in x for x in lines), lines
+    assert any(" deny ssh.test:80 method=TCP rule=none" in x for x in lines), lines
+    r.assert_clean()
+
+
+def test_transparent_names_decide_not_addresses(jailinit, net):
+    """An agent that picks the address itself (curl --resolve): TLS's SNI
+    or HTTP's Host names the host, the name decides, and jailinit connects
+    to what the name resolves to, never to the address the agent chose: an
+    allowed name sent to another server reaches the allowed host's own. A
+    refused name gets a 403 (HTTP) or the TLS alert access_denied; bytes
+    that name nothing are reset; an address rule lets an address through."""
+    a = agent(net, f"""
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
+echo "sni_moved $({CURL} -sS --cacert $W/ca.pem --resolve secure.test:443:198.51.100.10 https://secure.test/s 2>&1)"
+echo "host_moved $({CURL} -sS --resolve allowed.test:80:203.0.113.20 http://allowed.test/h 2>&1)"
+echo "host_refused $({CURL} -s --resolve other.test:80:192.0.2.10 http://other.test/ 2>&1)"
+{CURL} -sS --cacert $W/ca.pem --resolve other.test:443:192.0.2.11 https://other.test/ >/dev/null 2>$W/tls.err; echo "tls_refused $?"
+echo "tls_alert $(grep -c 'access denied' $W/tls.err)"
+echo "raw $({PY} -c '
+import socket
+s = socket.create_connection(("203.0.113.20", 80), timeout=5); s.sendall(b"\x00\x01binary")
+try:
+    print("got", s.recv(100))
+except OSError as e:
+    print("fail", type(e).__name__)
+')"
+echo "addr_rule $({CURL} -sS http://198.51.100.10/a 2>&1)"
+""")
+    r = run(jailinit, net, "--net transparent --allow allowed.test --allow secure.test:443 "
+            "--allow 198.51.100.10:80", a, before=JAIL_RESOLV)
+    assert r.code == 0, r
+    d = r.lines()
+    assert d["sni_moved"] == "hello from 192.0.2.11 host=secure.test path=/s connection=None", r
+    assert d["host_moved"] == "hello from 192.0.2.10 host=allowed.test path=/h connection=close", r
+    assert d["host_refused"] == "jailinit: other.test:80 is not allowed; --allow other.test would allow it", r
+    assert d["tls_refused"] == "35", r  # curl: SSL connect error
+    assert d["tls_alert"] == "1", open(os.path.join(net, "tls.err")).read()
+    assert d["raw"] in ("fail ConnectionResetError", "got b''"), r
+    assert d["addr_rule"] == "hello from 198.51.100.10 host=198.51.100.10 path=/a connection=None", r
+    lines = log_lines(r.err)
+    assert any(" allow secure.test:443 method=TLS rule=secure.test:443 addr=192.0.2.11" in x for x in lines), lines
+    assert any(" deny other.test:443 method=TLS rule=none" in x for x in lines), lines
+    r.assert_clean()
+
+
 def test_around_the_proxy_fails_at_once(jailinit, net):
     """Fail fast (issue 9): a tool that goes around the proxy gets "connection
     refused" from the table at once (curl exit 7, not its timeout's 28), and
@@ -546,7 +651,6 @@ time.sleep(30)
     ("--allow a.test --proxy-port 3128 --proxy /bin/true", "choose one"),
     ("--allow 'bad host!'", "'bad host!'"),
     ("--allow a.test:0", "'a.test:0'"),
-    ("--net transparent --allow a.test", "not yet"),
     ("--net none --allow a.test", "--net"),
     ("--deny a.test", "needs --allow"),
 ])

@@ -645,8 +645,11 @@ static void test_allow_errors(void **state)
 	assert_error_names("--deny", "'a.test:0'");
 	assert_int_equal(parse("--allow", "a.test", "--proxy-port", "1", "--proxy", "/bin/p", "true"), -1);
 	assert_error_names("--allow", "choose one");
-	assert_int_equal(parse("--allow", "a.test", "--net", "transparent", "true"), -1);
-	assert_error_names("--net", "not yet");
+	assert_int_equal(parse("--allow", "a.test", "--net", "transparent", "true"), 0);
+	assert_int_equal(o.net, NET_TRANSPARENT);
+	assert_int_equal(o.proxy_port, 3128); /* the built-in proxy's, as in explicit mode */
+	assert_int_equal(parse("--allow", "a.test", "--subnet", "198.19.7.0/30", "true"), -1);
+	assert_error_names("--subnet", "synthetic");
 	assert_int_equal(parse("--allow", "a.test", "--net", "none", "true"), -1);
 	assert_error_names("--net", NULL);
 	assert_int_equal(parse("--deny", "a.test", "true"), -1);
