@@ -113,6 +113,26 @@ if kill -0 $N; then echo "control worked"; fi
 """
 
 
+# The built-in egress policy (issue 9) in Docker: the "internet" is the
+# container's loopback server, named by the proxy's hosts file (not the
+# container's /etc/hosts, which the jail reads too); an address rule lifts
+# the loopback policy for it. The jail's DNS is asked at a documentation
+# address (redirected: nothing leaves).
+EGRESS_HOSTS = "127.0.0.1 allowed.test other.test\n"
+EGRESS_RULES = ["--allow", "allowed.test:8080", "--allow", "127.0.0.1:8080"]
+AGENT_EGRESS = """#!/bin/sh
+echo "explicit $(timeout 5 wget -q -O - http://allowed.test:8080/ 2>&1)"
+echo "refused $(timeout 5 wget -q -O - http://other.test:8080/ 2>&1 | grep -o 'HTTP/1.1 [0-9]*' | head -1)"
+synth=$(nslookup allowed.test 203.0.113.53 2>&1 | awk '/^Address/ {a=$NF} END {print a}')
+echo "dns_allowed $synth"
+if nslookup other.test 203.0.113.53 2>&1 | grep -q NXDOMAIN; then echo "dns_other NXDOMAIN"; else echo "dns_other answered"; fi
+echo "transparent $(env -u http_proxy -u HTTP_PROXY timeout 5 wget -q -O - http://$synth:8080/ 2>&1)"
+if env -u http_proxy -u HTTP_PROXY timeout 3 wget -q -O - http://198.51.100.7:8080/ >/dev/null 2>&1; then
+  echo "direct_addr worked"; else echo "direct_addr failed"; fi
+exit 5
+"""
+
+
 def _lib_files():
     """tinyproxy and the libraries ldd names, at the same paths."""
     files = {"/usr/bin/tinyproxy": "/usr/bin/tinyproxy"}
@@ -134,7 +154,8 @@ def jail_image(jailinit, build_dir):
     try:
         texts = {"/entry.sh": ENTRY, "/agent-proxy.sh": AGENT_PROXY, "/agent-none.sh": AGENT_NONE,
                  "/agent-trap.sh": AGENT_TRAP, "/etc/tinyproxy.conf": TINYPROXY_CONF,
-                 "/entry-fds.sh": ENTRY_FDS, "/entry-kill.sh": ENTRY_KILL, "/entry-signal.sh": ENTRY_SIGNAL}
+                 "/entry-fds.sh": ENTRY_FDS, "/entry-kill.sh": ENTRY_KILL, "/entry-signal.sh": ENTRY_SIGNAL,
+                 "/agent-egress.sh": AGENT_EGRESS, "/etc/jailinit-hosts": EGRESS_HOSTS}
         files = _lib_files()
         for tool in ("leakprobe", "nopidns"):
             path = os.path.join(build_dir, "tools", tool)
@@ -294,3 +315,30 @@ def test_no_pid_namespace_agent_cannot_signal_a_same_uid_process_in_docker(jail_
     assert d["control"] == "worked", show(r)
     assert "no PID namespace" in r.stderr, show(r)
     assert d["signal"] == "refused", f"the agent signalled a same-uid process outside the jail\n{show(r)}"
+
+
+@pytest.mark.parametrize("mode", ["proxy", "transparent"])
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_allow_rules_in_docker(jail_image, profile, mode):
+    """The built-in egress policy in a FROM scratch image (jailinit and the
+    test agent's busybox), --network none, NET_ADMIN and the seed's or the
+    least-privilege seccomp profile: an allowed name is reached through the
+    proxy, another is refused with 403, the jail's DNS gives the allowed name
+    a synthetic address and the other NXDOMAIN; in transparent mode a plain
+    connection to the synthetic address (no proxy settings) reaches the
+    allowed host too; a direct connection elsewhere fails."""
+    r = C.docker_run(jail_image, ["--net", mode] + EGRESS_RULES + ["--", "/bin/sh", "/agent-egress.sh"],
+                     entrypoint="/entry.sh", extra=("-e", "JAILINIT_HOSTS=/etc/jailinit-hosts"),
+                     **PROFILES[profile])
+    assert r.returncode == 5, show(r)
+    d = lines(r.stdout)
+    assert d["explicit"] == "hello from the container's web server", show(r)
+    assert d["refused"] == "HTTP/1.1 403", show(r)
+    assert d["dns_allowed"].startswith("198.19."), show(r)
+    assert d["dns_other"] == "NXDOMAIN", show(r)
+    if mode == "transparent":
+        assert d["transparent"] == "hello from the container's web server", show(r)
+    else:
+        assert d["transparent"] != "hello from the container's web server", show(r)  # reset: no proxy in the way
+    assert d["direct_addr"] == "failed", show(r)
+    assert "jailinit egress:" in r.stderr and "deny other.test:8080" in r.stderr, show(r)
