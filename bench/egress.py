@@ -8,7 +8,15 @@ namespace bench/run.sh made (nothing leaves it).
 * connections: CONNECT + a 1-byte echo, 8 and 64 clients at once, for a few
   seconds each: connections per second and the p50/p99 of one connection
   (connect, CONNECT, 200, 1 byte there and back, close);
-* the proxy's RSS with 1,000 idle relayed connections.
+* the proxy's RSS with 1,000 idle relayed connections;
+* transparent mode: the same connections made by the agent inside a
+  `--net transparent` jail to the link's outer end (198.18.0.1, where an
+  echo server listens on 0.0.0.0), redirected to jailinit's proxy and
+  relayed (an address rule names it); compared with the same clients run
+  in the bench's netns straight to that server;
+* the jail's DNS: p50/p99 of one UDP query and its answer (an allowed
+  name's synthetic address, and NXDOMAIN for another), 5,000 each, one at
+  a time, asked from Python at the DNS port of the link's outer end.
 
 The connection clients and the echo server are tests/tools/egressbench
 (C, threads, epoll); the stream's reader is Python (recv_into), the same
@@ -27,6 +35,8 @@ import time
 JI, TOOLS, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
 EB = os.path.join(TOOLS, "egressbench")
 ECHO_PORT, STREAM_PORT, TINY_PORT = 19001, 19002, 18888
+ANY_ECHO_PORT = 19003  # on 0.0.0.0: what the transparent jail's agent reaches
+DNS_PORT = 1053  # the jail's DNS on the outer end (docs/egress.md)
 OURS = ("198.18.0.1", 3128)
 TINY = ("127.0.0.1", TINY_PORT)
 STREAM_BYTES = 1 << 30
@@ -96,6 +106,24 @@ def conns(via, k, seconds=3.0):
     return float(rate), float(p50) / 1e3, float(p99) / 1e3
 
 
+def dns_latency(name, n=5000):
+    """p50, p99 (µs) of one query and its answer, sent one at a time."""
+    q = (b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+         + b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\x00\x00\x01\x00\x01")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.connect((OURS[0], DNS_PORT))
+    took = []
+    for _ in range(n):
+        t = time.perf_counter_ns()
+        s.send(q)
+        s.recv(512)
+        took.append(time.perf_counter_ns() - t)
+    s.close()
+    took.sort()
+    return took[len(took) // 2] / 1000, took[len(took) * 99 // 100] / 1000
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -132,7 +160,8 @@ def main():
                 "Allow 127.0.0.1\nConnectPort 19001\nConnectPort 19002\nDisableViaHeader Yes\n")
     tiny = subprocess.Popen(["/usr/bin/tinyproxy", "-d", "-c", conf], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    ji = subprocess.Popen([JI, "--allow", f"127.0.0.1:{ECHO_PORT},{STREAM_PORT}", "--", "/bin/sleep", "1000"],
+    ji = subprocess.Popen([JI, "--allow", f"127.0.0.1:{ECHO_PORT},{STREAM_PORT}", "--allow", "dns.bench.test",
+                           "--audit-log", os.path.join(tmp, "audit.log"), "--", "/bin/sleep", "1000"],
                           stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "ji.err"), "w"),
                           env=dict(os.environ, JAILINIT_EGRESS_LIMITS="conns=1100"))
     for _ in range(200):
@@ -148,6 +177,8 @@ def main():
         rows[name] = {"stream": stream_mibs(via)}
         for k in (8, 64):
             rows[name][k] = conns(via, k)
+    dns_ok = dns_latency("dns.bench.test")
+    dns_nx = dns_latency("other.bench.test")
     # RSS with 1,000 idle relayed connections
     pid = proxy_pid(ji.pid)
     rss0 = rss_kib(pid) if pid else -1
@@ -162,6 +193,27 @@ def main():
     tiny.wait()
     echo.kill()
     echo.wait()
+    # transparent: the clients are the agent, inside the jail (one jail at a time)
+    any_echo = subprocess.Popen([EB, "serve", str(ANY_ECHO_PORT), "any"])
+    time.sleep(0.2)
+    trans = {}
+    for k in (8, 64):
+        r = subprocess.run([JI, "--net", "transparent", "--allow", f"198.18.0.1:{ANY_ECHO_PORT}", "--",
+                            EB, "conns", "198.18.0.1", "-", str(ANY_ECHO_PORT), str(k), "3"],
+                           capture_output=True, text=True, timeout=60)
+        rate, p50, p99, failed = r.stdout.split()
+        trans[k] = (float(rate), float(p50) / 1000, float(p99) / 1000, int(failed))
+    # the same clients without the jail, to a server that stays on the host side
+    r = subprocess.run(["ip", "addr", "add", "198.18.0.1/32", "dev", "lo"], check=True)
+    base = {}
+    for k in (8, 64):
+        r = subprocess.run([EB, "conns", "198.18.0.1", "-", str(ANY_ECHO_PORT), str(k), "3"],
+                           capture_output=True, text=True, timeout=60)
+        rate, p50, p99, failed = r.stdout.split()
+        base[k] = (float(rate), float(p50) / 1000, float(p99) / 1000, int(failed))
+    subprocess.run(["ip", "addr", "del", "198.18.0.1/32", "dev", "lo"], check=True)
+    any_echo.kill()
+    any_echo.wait()
     size = os.stat(JI).st_size
 
     d = rows["direct"]
@@ -180,7 +232,21 @@ def main():
               f"jailinit's proxy RSS: {rss0} KiB idle, {rss1} KiB with 1,000 idle relayed connections "
               f"({(rss1 - rss0) * 1024 / 1000:.0f} bytes each). Binary: {size} bytes.",
               "Connections: tests/tools/egressbench (C threads; connect, CONNECT, 1 byte echoed, close), 3 s each; "
-              "the connection table (1,024 slots) is allocated at start, header buffers only while in use.", ""]
+              "the connection table (1,024 slots) is allocated at start, header buffers only while in use.",
+              "",
+              "| transparent mode | conns/s @8 | p50 ms | p99 ms | conns/s @64 | p50 ms | p99 ms |",
+              "|---|---|---|---|---|---|---|",
+              f"| direct (no jail) | {base[8][0]:.0f} | {base[8][1]:.2f} | {base[8][2]:.2f} | {base[64][0]:.0f} | "
+              f"{base[64][1]:.2f} | {base[64][2]:.2f} |",
+              f"| jailinit --net transparent | {trans[8][0]:.0f} | {trans[8][1]:.2f} | {trans[8][2]:.2f} | "
+              f"{trans[64][0]:.0f} | {trans[64][1]:.2f} | {trans[64][2]:.2f} |",
+              "",
+              f"transparent / direct: connections @8 {trans[8][0] / base[8][0]:.2f}x, @64 "
+              f"{trans[64][0] / base[64][0]:.2f}x (the agent's connections, redirected by the table, decided by "
+              f"an address rule, relayed by the proxy; failed: {trans[8][3]} and {trans[64][3]}).",
+              f"The jail's DNS, one UDP query at a time from Python (its own cost included), each answer "
+              f"logged to a file: allowed name p50 {dns_ok[0]:.0f} µs, p99 {dns_ok[1]:.0f} µs; NXDOMAIN p50 "
+              f"{dns_nx[0]:.0f} µs, p99 {dns_nx[1]:.0f} µs (target: p99 ≤ 100 µs).", ""]
     text = "\n".join(lines)
     print(text)
     with open(OUT, "a") as f:

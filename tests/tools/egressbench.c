@@ -1,12 +1,14 @@
 /* egressbench: the connection half of the egress bench (bench/egress.py),
  * in C so that the clients and the echo server are not what is measured.
  *
- *   egressbench serve PORT
- *       an epoll echo server on 127.0.0.1:PORT (one thread); runs until killed
+ *   egressbench serve PORT [any]
+ *       an epoll echo server on 127.0.0.1:PORT (0.0.0.0 with "any"; one
+ *       thread); runs until killed
  *   egressbench conns PROXY_ADDR PROXY_PORT|- PORT K SECONDS
  *       K threads, each in a loop for SECONDS: connect (to the proxy and
- *       CONNECT 127.0.0.1:PORT, or straight to 127.0.0.1:PORT with "-"),
- *       1 byte there and back, close. Prints "CONNS_PER_S P50_US P99_US".
+ *       CONNECT 127.0.0.1:PORT, or straight to PROXY_ADDR:PORT with "-",
+ *       127.0.0.1 when PROXY_ADDR is "-" too), 1 byte there and back,
+ *       close. Prints "CONNS_PER_S P50_US P99_US".
  * Loopback and the address given only. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,11 +30,11 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int serve(int port)
+static int serve(int port, int any)
 {
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_addr.s_addr = htonl(any ? INADDR_ANY : INADDR_LOOPBACK);
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l, 4096) < 0) {
 		perror("egressbench serve");
@@ -129,10 +131,10 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "serve") == 0)
-		return serve(atoi(argv[2]));
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "serve") == 0)
+		return serve(atoi(argv[2]), argc == 4 && strcmp(argv[3], "any") == 0);
 	if (argc != 7 || strcmp(argv[1], "conns") != 0) {
-		fprintf(stderr, "usage: egressbench serve PORT | conns PROXY_ADDR PROXY_PORT|- PORT K SECONDS\n");
+		fprintf(stderr, "usage: egressbench serve PORT [any] | conns PROXY_ADDR PROXY_PORT|- PORT K SECONDS\n");
 		return 64;
 	}
 	int via = strcmp(argv[3], "-") != 0, port = atoi(argv[4]), k = atoi(argv[5]);
@@ -143,6 +145,10 @@ int main(int argc, char **argv)
 		to.sin_port = htons((uint16_t)atoi(argv[3]));
 	} else {
 		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (strcmp(argv[2], "-") != 0 && inet_pton(AF_INET, argv[2], &to.sin_addr) != 1) {
+			fprintf(stderr, "egressbench: '%s' is not an IPv4 address\n", argv[2]);
+			return 64;
+		}
 		to.sin_port = htons((uint16_t)port);
 	}
 	struct job *jobs = calloc((size_t)k, sizeof *jobs);
