@@ -1,25 +1,26 @@
 #!/bin/sh
 # The demo's "container": PID 1 of its own PID namespace, with an empty
-# network namespace (like `docker run --network none`). A web server on its
-# loopback stands for the internet the proxy may reach.
+# network namespace (like `docker run --network none`) and a mount namespace
+# of its own. A web server on its loopback stands for the internet; the
+# proxy's hosts file gives it two names, one allowed, one not. Nothing
+# leaves the namespaces made here.
 set -eu
 JAILINIT=$1 work=$2 agent=$3
 ip link set lo up
 mkdir -p "$work/www"
-echo "hello from the container's web server" >"$work/www/index.html"
+echo "hello from the demo's internet" >"$work/www/index.html"
 busybox httpd -p 127.0.0.1:8080 -h "$work/www"
-cat >"$work/tinyproxy.conf" <<CONF
-Port 3128
-Timeout 10
-LogLevel Error
-MaxClients 20
-Allow 198.18.0.0/30
-DisableViaHeader Yes
-CONF
-echo "== jailinit --net proxy --proxy-port 3128 --proxy 'tinyproxy -d ...' -- demo-agent.sh"
+# The names, for jailinit's proxy only (the jail's own lookups go to the
+# jail's DNS, which jailinit answers): an "allowed" API and an "evil" host.
+echo "127.0.0.1 api.allowed.test evil.test" >"$work/hosts"
+# The agent's resolv.conf may name any server: port 53 goes to jailinit.
+echo "nameserver 192.0.2.53" >"$work/resolv.conf"
+mount --bind "$work/resolv.conf" /etc/resolv.conf
+rules="--allow api.allowed.test:8080 --allow 127.0.0.1:8080"
+echo "== jailinit --net transparent $rules -- demo-agent.sh"
+echo "   (the demo's internet is this container's loopback: the address rule lifts the loopback policy for it)"
 set +e
-"$JAILINIT" --net proxy --proxy-port 3128 --proxy "$(command -v tinyproxy) -d -c $work/tinyproxy.conf" \
-	-- "$(command -v busybox)" sh "$agent"
+JAILINIT_HOSTS="$work/hosts" "$JAILINIT" --net transparent $rules -- "$(command -v busybox)" sh "$agent"
 code=$?
 echo "== the agent exited with status $code"
 sleep 0.2 # the jail netns (and with it the veth) is freed asynchronously

@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "make demo makes namespaces and needs root (sudo make demo)" >&2
 	exit 1
 fi
-for tool in unshare tinyproxy busybox; do
+for tool in unshare busybox; do
 	command -v "$tool" >/dev/null || { echo "demo: $tool missing; run make setup" >&2; exit 1; }
 done
 work=$(mktemp -d /tmp/jailinit-demo.XXXXXX)
