@@ -133,7 +133,7 @@ static __attribute__((noreturn)) void fail(int sock, struct ji_err *err)
 	_exit(EXIT_SETUP);
 }
 
-void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int trial)
+void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int trial, int take_terminal)
 {
 	struct ji_err err = { 0 };
 	struct hs_msg m;
@@ -164,8 +164,13 @@ void inner_main(const struct jail_plan *p, int sock, unsigned long ns_flags, int
 	 * finishes the table and the proxy: only the exec waits for the go. */
 	struct spawn_gate agent;
 	if (!trial && (ns_flags & CLONE_NEWPID)) {
-		/* The agent is our child; we stay the jail's PID 1. */
+		/* The agent is our child; we stay the jail's PID 1, in a group
+		 * of our own, which takes the foreground when the outer had it
+		 * (SIGTTOU is blocked: this cannot stop us), so that the agent
+		 * takes it from us in turn (spawn's child setup). */
 		setpgid(0, 0);
+		if (take_terminal)
+			(void)tcsetpgrp(STDIN_FILENO, getpgrp());
 		/* The loop's descriptors before the agent exists (and not the
 		 * outer's, inherited through the clone). */
 		if (supervise_prepare() != 0) {

@@ -256,6 +256,9 @@ static int make_socketpair(struct jail_state *s, int pair[2], struct ji_err *err
 static int clone_inner(struct jail_state *s, int inner_sock, int trial, struct ji_err *err)
 {
 	unsigned long flags = s->p->ns_flags;
+	/* Ours to hand on only when we hold it (not when started in the
+	 * background of a shell); tcgetpgrp is -1 when stdin is no terminal. */
+	int take_terminal = !trial && tcgetpgrp(STDIN_FILENO) == getpgrp();
 	pid_t pid = ns_clone(flags);
 	int full_errno = 0;
 	if (pid < 0 && flags != JAIL_NS_MIN) {
@@ -281,7 +284,7 @@ static int clone_inner(struct jail_state *s, int inner_sock, int trial, struct j
 	}
 	if (pid == 0) {
 		close(s->sock);
-		inner_main(s->p, inner_sock, flags, trial);
+		inner_main(s->p, inner_sock, flags, trial, take_terminal);
 	}
 	s->inner = pid;
 	s->ns_flags = flags;

@@ -14,14 +14,19 @@
 #include "spawn.h"
 #include "supervise.h"
 
-static void child_setup(int may_take_terminal)
+/* Only when the init holds the terminal's foreground does the command
+ * take it over: an init started in the background of a shell must not
+ * steal the shell's terminal. -1 (ENOTTY) when stdin is no terminal of
+ * ours. Asked by the parent before the fork: once the parent has moved the
+ * child into a group of its own (spawn_gated_start does, at once), the
+ * child cannot tell any more. */
+static int holds_terminal(void)
 {
-	/* Only when the init holds the terminal's foreground does the command
-	 * take it over: an init started in the background of a shell must not
-	 * steal the shell's terminal. -1 (ENOTTY) when stdin is no terminal of
-	 * ours. */
-	int foreground = may_take_terminal && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	return tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
 
+static void child_setup(int foreground)
+{
 	/* A process group of its own, so that -g and the terminal's job
 	 * control address the command and what it starts, never the init. */
 	if (setpgid(0, 0) == 0 && foreground) {
@@ -35,7 +40,7 @@ static void child_setup(int may_take_terminal)
 
 void spawn_child_setup(void)
 {
-	child_setup(1);
+	child_setup(holds_terminal());
 }
 
 void spawn_helper_setup(void)
@@ -144,7 +149,7 @@ int exec_errno_exit_code(int errnum)
  * shared memory and _exits, and the parent, resumed only then, reads it.
  * The child touches nothing but its own stack frames, errno and that
  * variable. */
-static pid_t spawn(char *const argv[], int may_take_terminal, struct ji_err *err)
+static pid_t spawn(char *const argv[], int foreground, struct ji_err *err)
 {
 	volatile int exec_errno = 0;
 	int status = 0;
@@ -156,7 +161,7 @@ static pid_t spawn(char *const argv[], int may_take_terminal, struct ji_err *err
 	/* NOLINTBEGIN(clang-analyzer-security.insecureAPI.vfork,clang-analyzer-unix.Vfork) */
 	pid = vfork();
 	if (pid == 0) {
-		child_setup(may_take_terminal);
+		child_setup(foreground);
 		exec_errno = spawn_exec(argv);
 		_exit(exec_errno_exit_code(exec_errno));
 	}
@@ -179,7 +184,7 @@ static pid_t spawn(char *const argv[], int may_take_terminal, struct ji_err *err
 
 pid_t spawn_command(char *const argv[], struct ji_err *err)
 {
-	return spawn(argv, 1, err);
+	return spawn(argv, holds_terminal(), err);
 }
 
 pid_t spawn_background(char *const argv[], struct ji_err *err)
@@ -211,14 +216,14 @@ static void close_pair(int fds[2])
 /* In the child: setup, prepare, wait for the gate, exec; any failure goes
  * back through report_fd. Never returns. */
 static __attribute__((noreturn)) void gated_child(char *const argv[], spawn_prepare_fn prepare, void *ctx,
-						   int gate_fd, int report_fd)
+						   int gate_fd, int report_fd, int foreground)
 {
 	struct ji_err child_err = { 0 };
 	struct child_failure f;
 	char go;
 	ssize_t n;
 
-	child_setup(1);
+	child_setup(foreground);
 	if (prepare(ctx, &child_err) == 0) {
 		do
 			n = read(gate_fd, &go, 1);
@@ -254,6 +259,7 @@ int spawn_gated_start(struct spawn_gate *g, char *const argv[], spawn_prepare_fn
 		fail_setup(err, e, "pipe for", argv[0]);
 		return -1;
 	}
+	int foreground = holds_terminal();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
@@ -265,7 +271,7 @@ int spawn_gated_start(struct spawn_gate *g, char *const argv[], spawn_prepare_fn
 	if (pid == 0) {
 		(void)close(gate[1]);
 		(void)close(report[0]);
-		gated_child(argv, prepare, ctx, gate[0], report[1]);
+		gated_child(argv, prepare, ctx, gate[0], report[1], foreground);
 	}
 	(void)close(gate[0]);
 	(void)close(report[1]);

@@ -342,3 +342,67 @@ def test_allow_rules_in_docker(jail_image, profile, mode):
         assert d["transparent"] != "hello from the container's web server", show(r)  # reset: no proxy in the way
     assert d["direct_addr"] == "failed", show(r)
     assert "jailinit egress:" in r.stderr and "deny other.test:8080" in r.stderr, show(r)
+
+
+@pytest.mark.parametrize("mode", ["none", "proxy"])
+def test_docker_run_it_prompt_and_ctrl_c(jail_image, mode):
+    """`docker run -it` (issue 15, 1), driven through a pty of the test's:
+    the agent's prompt reads what is typed (it holds the terminal's
+    foreground through both levels of the jail), and ^C interrupts it: the
+    container exits 130 at once, not after docker stop's 10 s."""
+    import pty
+    import select
+    import time
+    args = (["--net", "none"] if mode == "none" else
+            ["--proxy-port", str(PROXY_PORT), "--proxy", "/usr/bin/tinyproxy -d -c /etc/tinyproxy.conf"])
+    name = C.unique("tty")
+    argv = ([C.DOCKER, "run", "--rm", "-it", "--name", name]
+            + C._docker_opts(caps=("NET_ADMIN",), seccomp=C.LEAST_PROFILE, entrypoint="/entry.sh")
+            + [jail_image] + args + ["--", "/bin/sh", "-c", "printf 'name? '; read x; echo \"got:$x\"; exec cat"])
+    pid, fd = pty.fork()
+    if pid == 0:
+        try:
+            os.execv(argv[0], argv)
+        finally:
+            os._exit(99)
+    out = b""
+
+    def until(text, timeout=30):
+        nonlocal out
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and text not in out:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    break
+        assert text in out, out.decode(errors="replace")
+
+    try:
+        until(b"name? ")
+        os.write(fd, b"jail\r")
+        until(b"got:jail")
+        time.sleep(0.3)  # cat is reading
+        t0 = time.monotonic()
+        os.write(fd, b"\x03")
+        end = t0 + 8
+        st = None
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    out += os.read(fd, 4096)
+                except OSError:
+                    pass
+            done, s = os.waitpid(pid, os.WNOHANG)
+            if done:
+                st = os.waitstatus_to_exitcode(s)
+                break
+        assert st == 130, f"exit {st}\n{out.decode(errors='replace')}"
+    finally:
+        subprocess.run([C.DOCKER, "rm", "-f", name], capture_output=True)
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(fd)
