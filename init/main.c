@@ -72,6 +72,7 @@ static const char usage_text[] =
 	"Both --opt=VALUE and --opt VALUE work. Environment: JAILINIT_SUBREAPER,\n"
 	"JAILINIT_KILL_PROCESS_GROUP, JAILINIT_VERBOSITY (TINI_* aliases),\n"
 	"JAILINIT_GRACE, JAILINIT_LOG_FORMAT, JAILINIT_NET, JAILINIT_OUTSIDE_USER,\n"
+	"JAILINIT_USER, JAILINIT_CHECK=1|json (the self-check instead of the command),\n"
 	"JAILINIT_ALLOW (rules separated by spaces or commas), JAILINIT_RESOLV_CONF,\n"
 	"JAILINIT_HOSTS, JAILINIT_EGRESS_LIMITS.\n"
 	"Exit codes: COMMAND's own; 128+N killed by signal N; 64 usage;\n"

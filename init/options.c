@@ -358,6 +358,7 @@ static int env_apply(struct options *o, char **envp, struct ji_err *err)
 		{ "JAILINIT_LOG_FORMAT", O_LOG_FORMAT },
 		{ "JAILINIT_NET", O_NET },
 		{ "JAILINIT_OUTSIDE_USER", O_OUTSIDE_USER },
+		{ "JAILINIT_USER", O_USER },
 	};
 	const char *which, *v;
 	unsigned long n;
@@ -564,6 +565,18 @@ int options_parse(struct options *o, int argc, char **argv, char **envp, struct 
 		o->action = ACTION_CHECK;
 		i = 2;
 	}
+	/* The self-check from an image whose ENTRYPOINT carries the jail's
+	 * options and whose CMD is the agent: `docker run -e JAILINIT_CHECK=1
+	 * IMAGE` checks those options; the command is not run. */
+	int check_by_env = 0;
+	const char *check_env = env_get(envp, "JAILINIT_CHECK");
+	if (check_env != NULL && *check_env && strcmp(check_env, "0") != 0) {
+		if (strcmp(check_env, "1") != 0 && strcmp(check_env, "json") != 0)
+			return ji_fail(err, "JAILINIT_CHECK", 0, "'%s' is not 0, 1 or json", check_env);
+		o->action = ACTION_CHECK;
+		check_by_env = 1;
+		json = strcmp(check_env, "json") == 0;
+	}
 	for (; i < argc; i++) {
 		char *a = argv[i];
 		int rc;
@@ -591,7 +604,7 @@ int options_parse(struct options *o, int argc, char **argv, char **envp, struct 
 		return ji_fail(err, "--json", 0, "is an option of 'jailinit check'");
 	if (i < argc)
 		o->command = argv + i;
-	if (o->action == ACTION_CHECK && o->command != NULL)
+	if (o->action == ACTION_CHECK && o->command != NULL && !check_by_env)
 		return ji_fail(err, "check", 0, "takes no command (got '%s')", o->command[0]);
 	if (o->action == ACTION_RUN && o->command == NULL)
 		return ji_fail(err, NULL, 0, "no command to run (usage: jailinit [OPTIONS] [--] COMMAND [ARG...])");

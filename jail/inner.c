@@ -98,6 +98,21 @@ static int raise_oom_score(struct ji_err *err)
 }
 
 /* The last steps before the agent's exec, in the agent's own process. */
+/* The image's HOME is usually root's, which the agent (nobody to the
+ * container's files, whatever its --user) cannot write: npm, git and pip
+ * fail or warn there. Then HOME is /tmp (the agent's ids are in effect
+ * here, so access() asks for them); a HOME it can write is kept. */
+static void keep_a_writable_home(void)
+{
+	const char *home = getenv("HOME");
+	if (home != NULL && *home && access(home, W_OK | X_OK) == 0)
+		return;
+	if (access("/tmp", W_OK | X_OK) != 0)
+		return; /* nowhere better: the image's, as it is */
+	log_msg(LOG_INFO, "HOME=%s is not writable by the agent: HOME=/tmp", home ? home : "(unset)");
+	(void)setenv("HOME", "/tmp", 1);
+}
+
 static int confine_agent(void *ctx, struct ji_err *err)
 {
 	const struct jail_plan *p = ctx;
@@ -111,6 +126,7 @@ static int confine_agent(void *ctx, struct ji_err *err)
 		return -1;
 	if (privdrop_all(p->agent_uid, p->agent_gid, err) < 0)
 		return -1;
+	keep_a_writable_home();
 	/* The id change cleared the parent-death signal: without a PID
 	 * namespace the agent's parent is the outer, and the agent must not
 	 * outlive it. */

@@ -289,7 +289,8 @@ static int clone_inner(struct jail_state *s, int inner_sock, int trial, struct j
 	s->inner = pid;
 	s->ns_flags = flags;
 	if (!(flags & CLONE_NEWPID))
-		log_msg(LOG_INFO, "no PID namespace here (%s): the agent runs without one, supervised by this init",
+		/* less than the full jail: said without -v (README's tiers) */
+		log_msg(LOG_WARN, "no PID namespace here (%s): the agent runs without one, supervised by this init",
 			ji_errno_name(full_errno));
 	return 0;
 }
@@ -699,15 +700,18 @@ int jail_run(const struct jail_plan *plan, struct ji_err *err, int *agent_starte
 		return -1;
 	}
 	*agent_started = 1;
-	/* The agent's ids are said at every start when they were not chosen
-	 * (so nobody wonders why files are not writable), else with -v. */
-	log_msg(plan->agent_ids_chosen ? LOG_INFO : LOG_WARN,
+	/* With -v: a plain start says nothing, as tini's does (an interactive
+	 * agent's terminal is its own). Who the agent is: README, and HOME is
+	 * made writable for it (jail/inner.c). */
+	log_msg(LOG_INFO,
 		"jail ready: net=%s, agent uid %u gid %u%s, container uid %u gid %u%s%s",
 		plan->link ? (plan->transparent ? "transparent" : "proxy") : "none", (unsigned)plan->agent_uid,
 		(unsigned)plan->agent_gid, plan->agent_ids_chosen ? "" : " (the default; --user UID[:GID] to choose)",
 		(unsigned)plan->outside_uid, (unsigned)plan->outside_gid,
 		(s.ns_flags & CLONE_NEWPID) ? ", PID namespace" : ", no PID namespace",
 		plan->seccomp ? "" : ", seccomp OFF");
+	if (!plan->seccomp)
+		log_msg(LOG_WARN, "--seccomp=off: the agent runs WITHOUT its seccomp filter (explicit opt-out)");
 	warn_unscoped_signals(plan, s.ns_flags);
 	if (plan->agent_uid == 0)
 		log_msg(LOG_INFO, "--user 0: the agent is root of the jail's user namespace, without capabilities, "

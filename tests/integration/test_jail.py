@@ -643,7 +643,7 @@ FAILURES = {
 @pytest.mark.parametrize("case", sorted(FAILURES))
 def test_nothing_left_after_a_failure(jailinit, work, case):
     setup, args, agent, code, text = FAILURES[case]
-    r = container(jailinit, work, setup + jail(args, f"{agent}"))
+    r = container(jailinit, work, setup + jail("-v " + args, f"{agent}"))  # -v: "jail ready" would show
     assert r.code == code, r
     assert text in r.err, r
     if code:
@@ -1154,4 +1154,35 @@ def test_maps_are_not_written_through_a_foreign_proc(jailinit, work):
     assert r.code == 71, r
     assert "AGENT-RAN" not in r.out, r
     assert "own /proc: /proc is not this PID namespace's" in r.err, r
+    r.assert_clean()
+
+
+# ---- issue 15, 4 and 5: a HOME the agent can write; the self-check by environment ----
+
+@pytest.mark.parametrize("home", ["root", "writable"])
+def test_agent_gets_a_home_it_can_write(jailinit, work, home):
+    """The image's HOME is root's (/root), which the agent (nobody to the
+    container) cannot write: npm and git fail there. jailinit gives it
+    HOME=/tmp then; a HOME the agent can write is kept."""
+    mine = os.path.join(work, "agenthome")
+    os.makedirs(mine)
+    os.chmod(mine, 0o777)
+    env = {"HOME": "/root" if home == "root" else mine}
+    r = container(jailinit, work, jail("--net none", f"{BB} sh -c 'echo \"home $HOME\"; "
+                                                      "echo x > \"$HOME/.probe\" && echo home_write ok'"), env=env)
+    assert r.code == 0, r
+    d = r.lines()
+    assert d["home"] == ("/tmp" if home == "root" else mine), r
+    assert d["home_write"] == "ok", r
+    r.assert_clean()
+
+
+def test_jailinit_check_from_the_environment(jailinit, work):
+    """JAILINIT_CHECK=1 runs the self-check with the options the ENTRYPOINT
+    gives, instead of the command (docker run -e JAILINIT_CHECK=1 IMAGE)."""
+    r = container(jailinit, work, jail("--net none", f"{BB} sh -c 'echo AGENT-RAN'").replace(
+        '"$JAILINIT"', 'JAILINIT_CHECK=1 "$JAILINIT"', 1))
+    assert r.code == 0, r
+    assert "AGENT-RAN" not in r.out, r
+    assert "verdict: READY" in r.out, r
     r.assert_clean()

@@ -662,6 +662,36 @@ static void test_allow_errors(void **state)
 	assert_int_equal(parse("--net", "host", "--allow", "a.test", "true"), 0);
 }
 
+/* Issue 15, 4 and 5: the self-check and the agent's user from the
+ * environment, for images whose ENTRYPOINT carries the options. */
+static void test_check_and_user_from_the_environment(void **state)
+{
+	char *user[] = { "JAILINIT_USER=1000:1001", NULL };
+	assert_int_equal(parse_env(user, "--net", "none", "cmd", NULL), 0);
+	assert_int_equal(o.agent_uid, 1000);
+	assert_int_equal(o.agent_gid, 1001);
+	assert_true(o.agent_user_set);
+	assert_int_equal(parse_env(user, "--user", "7", "cmd", NULL), 0);
+	assert_int_equal(o.agent_uid, 7); /* the command line wins */
+	char *check[] = { "JAILINIT_CHECK=1", NULL };
+	assert_int_equal(parse_env(check, "--net", "none", "--", "agent", "--flag", NULL), 0);
+	assert_int_equal(o.action, ACTION_CHECK); /* the ENTRYPOINT's command is not run */
+	assert_false(o.check_json);
+	char *json[] = { "JAILINIT_CHECK=json", NULL };
+	assert_int_equal(parse_env(json, "--net", "none", "agent", NULL), 0);
+	assert_int_equal(o.action, ACTION_CHECK);
+	assert_true(o.check_json);
+	char *off[] = { "JAILINIT_CHECK=0", NULL };
+	assert_int_equal(parse_env(off, "--net", "none", "agent", NULL), 0);
+	assert_int_equal(o.action, ACTION_RUN);
+	char *bad[] = { "JAILINIT_CHECK=yes", NULL };
+	assert_int_equal(parse_env(bad, "agent", NULL), -1);
+	assert_error_names("JAILINIT_CHECK", "'yes' is not 0, 1 or json");
+	char *baduser[] = { "JAILINIT_USER=nobody", NULL };
+	assert_int_equal(parse_env(baduser, "agent", NULL), -1);
+	assert_error_names("JAILINIT_USER", "'nobody'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -691,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_allow_starts_the_builtin_proxy),
 		cmocka_unit_test(test_allow_from_the_environment),
 		cmocka_unit_test(test_allow_errors),
+		cmocka_unit_test(test_check_and_user_from_the_environment),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
