@@ -24,13 +24,11 @@ SEED = dict(caps=("NET_ADMIN",), seccomp=C.SEED_PROFILE)
 LEAST = dict(caps=("NET_ADMIN",), seccomp=C.LEAST_PROFILE)
 PROFILES = {"seed": SEED, "least": LEAST}
 
-TINYPROXY_CONF = f"""Port {PROXY_PORT}
-Timeout 10
-LogLevel Error
-MaxClients 20
-Allow 198.18.0.0/30
-DisableViaHeader Yes
-"""
+# The example config the repository ships (docker/tinyproxy.conf, README):
+# what users copy is what is tested.
+with open(os.path.join(os.path.dirname(C.DOCKERFILE), "tinyproxy.conf")) as _f:
+    TINYPROXY_CONF = _f.read()
+assert f"Port {PROXY_PORT}" in TINYPROXY_CONF
 
 # The container's PID 1 until it execs jailinit: servers, then jailinit.
 ENTRY = """#!/bin/sh
