@@ -52,9 +52,12 @@ int check_quick(const struct options *o, struct ji_err *err)
 		return 0;
 	const struct check_item *it = check_first_failure(&r);
 	/* A missing capability has no errno of its own: EPERM is what the step
-	 * would get. */
-	ji_fail(err, CHECK_QUICK_STEP, it && it->errnum ? it->errnum : EPERM, "%s: %s; `jailinit check` shows the fix",
-		it ? it->name : "the jail", it ? it->detail : "cannot be built here");
+	 * would get. Said inside the line, which ends with what happens next
+	 * (the explanation follows it: check_explain_failure), so that it does
+	 * not read as if the check itself had failed with EPERM. */
+	ji_fail(err, CHECK_QUICK_STEP, it && it->errnum ? it->errnum : EPERM,
+		"%s: %.100s; the agent was not started (the fix follows); the step would get",
+		it ? it->name : "the jail", it ? it->detail : "it");
 	if (err)
 		err->exit_code = EXIT_FORBIDDEN;
 	return -1;
