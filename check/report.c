@@ -109,8 +109,11 @@ void check_print_json(FILE *out, const struct options *o, const struct check_fac
 		const struct check_item *it = &r->items[i];
 		fputs(i ? ",{\"name\":" : "{\"name\":", out);
 		check_json_string(out, it->name);
-		fprintf(out, ",\"ok\":%s,\"required\":%s,\"errno\":", it->ok < 0 ? "null" : it->ok ? "true" : "false",
-			it->required ? "true" : "false");
+		/* status: the text's marks, so that a check that failed but
+		 * does not matter here is not mistaken for a problem */
+		fprintf(out, ",\"ok\":%s,\"required\":%s,\"status\":\"%s\",\"errno\":",
+			it->ok < 0 ? "null" : it->ok ? "true" : "false", it->required ? "true" : "false",
+			it->ok < 0 ? "n/a" : it->ok ? "ok" : it->required ? "failed" : "not-needed");
 		if (it->errnum)
 			check_json_string(out, ji_errno_name(it->errnum));
 		else

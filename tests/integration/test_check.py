@@ -93,8 +93,9 @@ def test_json_schema(jailinit, args):
     assert rep["seccomp"]["mode"] == "disabled"
     assert rep["real_steps"] in ("ran", "unavailable")
     for c in rep["checks"]:
-        assert set(c) == {"name", "ok", "required", "errno", "detail"}
+        assert set(c) == {"name", "ok", "required", "status", "errno", "detail"}
         assert c["ok"] in (True, False, None)
+        assert c["status"] == {True: "ok", None: "n/a"}.get(c["ok"], "failed" if c["required"] else "not-needed")
         assert isinstance(c["required"], bool)
         assert c["errno"] is None or (isinstance(c["errno"], str) and c["errno"].startswith("E"))
         assert isinstance(c["detail"], str)
@@ -184,6 +185,8 @@ def test_docker_like_filter_forbids_the_jail(jailinit, seccomp_exec):
     assert "refused by the seccomp filter" in c["filter:clone-min"]["detail"]
     assert c["filter:clone3"]["errno"] == "ENOSYS" and c["filter:clone3"]["ok"] is False
     assert not c["filter:clone3"]["required"]
+    assert c["filter:clone3"]["status"] == "not-needed"  # failed, but the jail does without (issue 15, 6)
+    assert c["filter:clone-min"]["status"] == "failed"
     assert rep["seccomp"] == {"mode": "filter", "filters": 1, "no_new_privs": True}
     assert rep["tier"] == "none"
     kinds = [f["kind"] for f in rep["fixes"]]

@@ -449,7 +449,7 @@ static void test_json_report_shape(void **state)
 	assert_int_equal(fclose(m), 0);
 	assert_non_null(strstr(buf, "\"ready\":false,\"tier\":\"none\""));
 	assert_non_null(strstr(buf, "\"runtime\":{\"name\":\"docker\""));
-	assert_non_null(strstr(buf, "{\"name\":\"filter:clone-min\",\"ok\":false,\"required\":true,\"errno\":\"EPERM\""));
+	assert_non_null(strstr(buf, "{\"name\":\"filter:clone-min\",\"ok\":false,\"required\":true,\"status\":\"failed\",\"errno\":\"EPERM\""));
 	assert_non_null(strstr(buf, "\"fixes\":[{\"runtime\":\"docker\",\"kind\":\"least-privilege\""));
 	assert_int_equal(buf[len - 1], '\n');
 	free(buf);
