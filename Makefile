@@ -28,13 +28,17 @@ PROXY_BPFGEN := $(BUILD)/bpfgen/gen_proxy_filter
 PROXY_BPF_H  := $(GEN)/proxy_filter_bpf.h
 CFLAGS   := -std=gnu11 -Os $(WARN) -D_GNU_SOURCE -DJAILINIT_VERSION='"$(VERSION)"' -I$(GEN) \
             -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-            -fstack-protector-strong -fno-plt
+            -fstack-protector-strong -fno-plt -flto $(EXTRA_CFLAGS)
 # -z norelro: a static non-PIE musl binary has no loader to apply RELRO (its
 # GNU_RELRO range stays writable: checked in /proc/self/maps), so the
 # segment only costs page padding (3.3 KB). No build id is emitted by
 # musl-gcc anyway. -z separate-code stays (the default): merging would save
 # ~6 KB but map the ELF header and .rodata executable.
-LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,norelro
+# -flto: the whole program optimised for size at the link, 4 KB smaller
+# (the binary's budget is 200 KB, issue 9); one partition, so nothing is
+# split across LTRANS jobs. EXTRA_CFLAGS/EXTRA_LDFLAGS: for experiments.
+LDFLAGS  := -static -s -Wl,--gc-sections -Wl,-z,noexecstack -Wl,-z,norelro -flto -flto-partition=one -Os \
+            $(EXTRA_LDFLAGS)
 
 include mk/deps.mk
 # Other mk/*.mk add their own targets (one file per concern).

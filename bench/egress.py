@@ -171,49 +171,56 @@ def main():
             break
         except OSError:
             time.sleep(0.05)
-    ways = [("direct", None), ("jailinit", OURS), ("tinyproxy", TINY)]
-    rows = {}
-    for name, via in ways:
-        rows[name] = {"stream": stream_mibs(via)}
+    any_echo = None
+    try:
+        ways = [("direct", None), ("jailinit", OURS), ("tinyproxy", TINY)]
+        rows = {}
+        for name, via in ways:
+            rows[name] = {"stream": stream_mibs(via)}
+            for k in (8, 64):
+                rows[name][k] = conns(via, k)
+        dns_ok = dns_latency("dns.bench.test")
+        dns_nx = dns_latency("other.bench.test")
+        # RSS with 1,000 idle relayed connections
+        pid = proxy_pid(ji.pid)
+        rss0 = rss_kib(pid) if pid else -1
+        idle = [open_conn(OURS, ECHO_PORT) for _ in range(1000)]
+        time.sleep(0.5)
+        rss1 = rss_kib(pid) if pid else -1
+        for s in idle:
+            s.close()
+        ji.terminate()
+        tiny.terminate()
+        ji.wait()
+        tiny.wait()
+        echo.kill()
+        echo.wait()
+        # transparent: the clients are the agent, inside the jail (one jail at a time)
+        any_echo = subprocess.Popen([EB, "serve", str(ANY_ECHO_PORT), "any"])
+        time.sleep(0.2)
+        trans = {}
         for k in (8, 64):
-            rows[name][k] = conns(via, k)
-    dns_ok = dns_latency("dns.bench.test")
-    dns_nx = dns_latency("other.bench.test")
-    # RSS with 1,000 idle relayed connections
-    pid = proxy_pid(ji.pid)
-    rss0 = rss_kib(pid) if pid else -1
-    idle = [open_conn(OURS, ECHO_PORT) for _ in range(1000)]
-    time.sleep(0.5)
-    rss1 = rss_kib(pid) if pid else -1
-    for s in idle:
-        s.close()
-    ji.terminate()
-    tiny.terminate()
-    ji.wait()
-    tiny.wait()
-    echo.kill()
-    echo.wait()
-    # transparent: the clients are the agent, inside the jail (one jail at a time)
-    any_echo = subprocess.Popen([EB, "serve", str(ANY_ECHO_PORT), "any"])
-    time.sleep(0.2)
-    trans = {}
-    for k in (8, 64):
-        r = subprocess.run([JI, "--net", "transparent", "--allow", f"198.18.0.1:{ANY_ECHO_PORT}", "--",
-                            EB, "conns", "198.18.0.1", "-", str(ANY_ECHO_PORT), str(k), "3"],
-                           capture_output=True, text=True, timeout=60)
-        rate, p50, p99, failed = r.stdout.split()
-        trans[k] = (float(rate), float(p50) / 1000, float(p99) / 1000, int(failed))
-    # the same clients without the jail, to a server that stays on the host side
-    r = subprocess.run(["ip", "addr", "add", "198.18.0.1/32", "dev", "lo"], check=True)
-    base = {}
-    for k in (8, 64):
-        r = subprocess.run([EB, "conns", "198.18.0.1", "-", str(ANY_ECHO_PORT), str(k), "3"],
-                           capture_output=True, text=True, timeout=60)
-        rate, p50, p99, failed = r.stdout.split()
-        base[k] = (float(rate), float(p50) / 1000, float(p99) / 1000, int(failed))
-    subprocess.run(["ip", "addr", "del", "198.18.0.1/32", "dev", "lo"], check=True)
-    any_echo.kill()
-    any_echo.wait()
+            r = subprocess.run([JI, "--net", "transparent", "--allow", f"198.18.0.1:{ANY_ECHO_PORT}", "--",
+                                EB, "conns", "198.18.0.1", "-", str(ANY_ECHO_PORT), str(k), "3"],
+                               capture_output=True, text=True, timeout=60)
+            rate, p50, p99, failed = r.stdout.split()
+            trans[k] = (float(rate), float(p50) / 1000, float(p99) / 1000, int(failed))
+        # the same clients without the jail, to a server that stays on the host side
+        r = subprocess.run(["ip", "addr", "add", "198.18.0.1/32", "dev", "lo"], check=True)
+        base = {}
+        for k in (8, 64):
+            r = subprocess.run([EB, "conns", "198.18.0.1", "-", str(ANY_ECHO_PORT), str(k), "3"],
+                               capture_output=True, text=True, timeout=60)
+            rate, p50, p99, failed = r.stdout.split()
+            base[k] = (float(rate), float(p50) / 1000, float(p99) / 1000, int(failed))
+        subprocess.run(["ip", "addr", "del", "198.18.0.1/32", "dev", "lo"], check=True)
+        any_echo.kill()
+        any_echo.wait()
+    finally:  # nothing left in the bench's netns, whatever failed
+        for p in (ji, tiny, echo) + ((any_echo,) if any_echo else ()):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     size = os.stat(JI).st_size
 
     d = rows["direct"]

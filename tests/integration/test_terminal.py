@@ -60,13 +60,29 @@ class Tty:
         raise AssertionError(f"jailinit did not exit\n{self.out.decode(errors='replace')}")
 
     def close(self):
+        """Nothing outlives the test: a failed run's agent sits stopped and
+        jailinit waits for it, below `unshare` (which dies alone). The test's
+        PID namespace goes with its first process, so that one is killed."""
         if self.status is None:
+            for p in descendants(self.pid) + [self.pid]:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             try:
-                os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
+            except ChildProcessError:
                 pass
         os.close(self.fd)
+
+
+def descendants(root):
+    out, todo = [], children(root)
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children(p)
+    return out
 
 
 def agent_pid(root, name):
