@@ -1,7 +1,6 @@
 #!/bin/sh
 # The demo's "container": PID 1 of its own PID namespace, with an empty
-# network namespace (like `docker run --network none`) and a mount namespace
-# of its own. A web server on its loopback stands for the internet; the
+# network namespace (like `docker run --network none`). A web server on its loopback stands for the internet; the
 # proxy's hosts file gives it two names, one allowed, one not. Nothing
 # leaves the namespaces made here.
 set -eu
@@ -13,9 +12,6 @@ busybox httpd -p 127.0.0.1:8080 -h "$work/www"
 # The names, for jailinit's proxy only (the jail's own lookups go to the
 # jail's DNS, which jailinit answers): an "allowed" API and an "evil" host.
 echo "127.0.0.1 api.allowed.test evil.test" >"$work/hosts"
-# The agent's resolv.conf may name any server: port 53 goes to jailinit.
-echo "nameserver 192.0.2.53" >"$work/resolv.conf"
-mount --bind "$work/resolv.conf" /etc/resolv.conf
 rules="--allow api.allowed.test:8080 --allow 127.0.0.1:8080"
 echo "== jailinit --net transparent $rules -- demo-agent.sh"
 echo "   (the demo's internet is this container's loopback: the address rule lifts the loopback policy for it)"
