@@ -3,6 +3,7 @@
 #include "check.h"
 #include "check_report.h"
 #include "../egress/policy.h"
+#include "../jail/jail_plan.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +13,24 @@
 #include "../base/log.h"
 
 /* ---- entry points ------------------------------------------------------- */
+
+/* Where the jail's DNS goes with --allow, as the run would set it up. */
+static void print_jail_dns(const struct options *o)
+{
+	static struct jail_plan plan;
+	struct ji_err err = { 0 };
+	if (jail_plan_make(o, &plan, &err) < 0 || !plan.link)
+		return;
+	uint32_t a = plan.outer_addr;
+	if (plan.egress_dns)
+		printf("dns:    answered by jailinit at %u.%u.%u.%u:%u (port 53 of any address from the jail): "
+		       "allowed names get synthetic addresses in 198.19.0.0/16, other names NXDOMAIN\n",
+		       a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, (unsigned)plan.dns_port);
+	else if (plan.dns_port)
+		printf("dns:    port 53 of %u.%u.%u.%u goes to your resolver on port %u (--dns-port)\n", a >> 24,
+		       (a >> 16) & 255, (a >> 8) & 255, a & 255, (unsigned)plan.dns_port);
+	fflush(stdout);
+}
 
 int check_main(const struct options *o)
 {
@@ -27,6 +46,7 @@ int check_main(const struct options *o)
 		if (!o->check_json) {
 			fflush(stdout);
 			egress_policy_print(&policy, STDOUT_FILENO);
+			print_jail_dns(o);
 		}
 	}
 	check_gather(o, &f, 1);

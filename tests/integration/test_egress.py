@@ -669,6 +669,8 @@ def test_env_and_allow_file_and_check(jailinit, tmp_path):
     rules = [x for x in r.stdout.splitlines() if x.startswith("egress:")]
     assert rules == ["egress: allow cli.test", "egress: allow env.test", "egress: allow github.test:22,443",
                      "egress: allow file.test:22,443", "egress: allow *.file.test", "egress: deny  x.file.test"], r
+    dns = [x for x in r.stdout.splitlines() if x.startswith("dns:")]
+    assert len(dns) == 1 and "answered by jailinit at 198.18.0.1:1053" in dns[0] and "NXDOMAIN" in dns[0], r
     f.write_text("ok.test\nbad:port:x\n")
     r = subprocess.run([jailinit, "--allow-file", str(f), "--", "/bin/true"], capture_output=True, text=True,
                        timeout=60)

@@ -1,6 +1,7 @@
 """The man page jailinit(8) (issue 12): it renders without a groff warning,
 it and --help name the same options and environment variables, it lists
 every exit code, and make install puts the binary and the page in place."""
+import json
 import os
 import re
 import subprocess
@@ -43,5 +44,7 @@ def test_make_install(tmp_path, build_dir):
     binary = tmp_path / "usr" / "bin" / "jailinit"
     page = tmp_path / "usr" / "share" / "man" / "man8" / "jailinit.8"
     assert os.access(binary, os.X_OK) and page.read_text() == open(PAGE).read()
+    profile = tmp_path / "usr" / "share" / "jailinit" / "seccomp" / "jailinit-least-privilege.json"
+    assert json.loads(profile.read_text())["defaultAction"], "the profile is installed whole"
     v = subprocess.run([str(binary), "--version"], capture_output=True, text=True)
     assert v.returncode == 0 and v.stdout.startswith("jailinit "), v
