@@ -21,30 +21,15 @@ static int take(struct cur *c, size_t n, const unsigned char **out)
 	return 0;
 }
 
-static int u8(struct cur *c, size_t *v)
+/* An n-byte big-endian number (n = 1, 2 or 3: TLS's uint8/16/24). */
+static int be(struct cur *c, size_t n, size_t *v)
 {
 	const unsigned char *b;
-	if (take(c, 1, &b) < 0)
+	if (take(c, n, &b) < 0)
 		return -1;
-	*v = b[0];
-	return 0;
-}
-
-static int u16(struct cur *c, size_t *v)
-{
-	const unsigned char *b;
-	if (take(c, 2, &b) < 0)
-		return -1;
-	*v = (size_t)b[0] << 8 | b[1];
-	return 0;
-}
-
-static int u24(struct cur *c, size_t *v)
-{
-	const unsigned char *b;
-	if (take(c, 3, &b) < 0)
-		return -1;
-	*v = (size_t)b[0] << 16 | (size_t)b[1] << 8 | b[2];
+	*v = 0;
+	for (size_t i = 0; i < n; i++)
+		*v = *v << 8 | b[i];
 	return 0;
 }
 
@@ -107,38 +92,38 @@ enum tls_sni_rc tls_sni_parse(const unsigned char *buf, size_t len, char name[TL
 		return TLS_SNI_MORE;
 	struct cur r = { buf + 5, buf + 5 + rec }, hello, v;
 	size_t type = 0, hlen, n;
-	if (u8(&r, &type) < 0 || type != 1 /* client_hello */ || u24(&r, &hlen) < 0)
+	if (be(&r, 1, &type) < 0 || type != 1 /* client_hello */ || be(&r, 3, &hlen) < 0)
 		return type != 1 ? TLS_SNI_NOT : TLS_SNI_BAD;
 	if (hlen > (size_t)(r.end - r.p))
 		return TLS_SNI_NONE; /* goes on in another record: not looked at */
 	if (sub(&r, hlen, &hello) < 0 || take(&hello, 2 + 32, NULL) < 0) /* legacy_version, random */
 		return TLS_SNI_BAD;
-	if (u8(&hello, &n) < 0 || n > 32 || take(&hello, n, NULL) < 0) /* legacy_session_id */
+	if (be(&hello, 1, &n) < 0 || n > 32 || take(&hello, n, NULL) < 0) /* legacy_session_id */
 		return TLS_SNI_BAD;
-	if (u16(&hello, &n) < 0 || n < 2 || n % 2 || take(&hello, n, NULL) < 0) /* cipher_suites */
+	if (be(&hello, 2, &n) < 0 || n < 2 || n % 2 || take(&hello, n, NULL) < 0) /* cipher_suites */
 		return TLS_SNI_BAD;
-	if (u8(&hello, &n) < 0 || n < 1 || take(&hello, n, NULL) < 0) /* legacy_compression_methods */
+	if (be(&hello, 1, &n) < 0 || n < 1 || take(&hello, n, NULL) < 0) /* legacy_compression_methods */
 		return TLS_SNI_BAD;
 	if (hello.p == hello.end)
 		return TLS_SNI_NONE; /* no extensions at all */
 	struct cur ext;
-	if (u16(&hello, &n) < 0 || sub(&hello, n, &ext) < 0)
+	if (be(&hello, 2, &n) < 0 || sub(&hello, n, &ext) < 0)
 		return TLS_SNI_BAD;
 	int seen = 0;
 	while (ext.p < ext.end) {
 		size_t etype, elen;
-		if (u16(&ext, &etype) < 0 || u16(&ext, &elen) < 0 || sub(&ext, elen, &v) < 0)
+		if (be(&ext, 2, &etype) < 0 || be(&ext, 2, &elen) < 0 || sub(&ext, elen, &v) < 0)
 			return TLS_SNI_BAD;
 		if (etype != 0 /* server_name */)
 			continue;
 		if (seen++)
 			return TLS_SNI_BAD; /* one of each extension (RFC 8446 4.2) */
 		struct cur list, nm;
-		if (u16(&v, &n) < 0 || sub(&v, n, &list) < 0 || v.p != v.end)
+		if (be(&v, 2, &n) < 0 || sub(&v, n, &list) < 0 || v.p != v.end)
 			return TLS_SNI_BAD;
 		while (list.p < list.end) {
 			size_t nt;
-			if (u8(&list, &nt) < 0 || u16(&list, &n) < 0 || sub(&list, n, &nm) < 0)
+			if (be(&list, 1, &nt) < 0 || be(&list, 2, &n) < 0 || sub(&list, n, &nm) < 0)
 				return TLS_SNI_BAD;
 			if (nt != 0 /* host_name */)
 				continue;

@@ -31,6 +31,7 @@
 #include "proxy.h"
 #include "../egress/policy.h"
 #include "../egress/proxy.h"
+#include "../supervise/spawn.h"
 #include "../supervise/supervise.h"
 
 /* What has been built so far; teardown undoes exactly that, in reverse. */
@@ -99,8 +100,6 @@ static inline int injected_failure(enum jail_step_id id, struct ji_err *err)
 }
 #endif
 
-/* Run one step: on failure the error names it (unless the step named a
- * more precise one itself) and carries its id. */
 /* A stop (docker stop, ^C) that arrived while the jail was being built:
  * the run ends with 128+N and tears down, the agent is not started. A
  * trial (jailinit check) has nothing to stop. */
@@ -115,6 +114,8 @@ static int stop_requested(const struct jail_state *s, struct ji_err *err)
 	return -1;
 }
 
+/* Run one step: on failure the error names it (unless the step named a
+ * more precise one itself) and carries its id. */
 #define STEP(s, id, call)                                                     \
 	do {                                                                  \
 		int rc_ = (call);                                             \
@@ -257,8 +258,8 @@ static int clone_inner(struct jail_state *s, int inner_sock, int trial, struct j
 {
 	unsigned long flags = s->p->ns_flags;
 	/* Ours to hand on only when we hold it (not when started in the
-	 * background of a shell); tcgetpgrp is -1 when stdin is no terminal. */
-	int take_terminal = !trial && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	 * background of a shell). */
+	int take_terminal = !trial && spawn_holds_terminal();
 	pid_t pid = ns_clone(flags);
 	int full_errno = 0;
 	if (pid < 0 && flags != JAIL_NS_MIN) {

@@ -20,7 +20,7 @@
  * ours. Asked by the parent before the fork: once the parent has moved the
  * child into a group of its own (spawn_gated_start does, at once), the
  * child cannot tell any more. */
-static int holds_terminal(void)
+int spawn_holds_terminal(void)
 {
 	return tcgetpgrp(STDIN_FILENO) == getpgrp();
 }
@@ -40,7 +40,7 @@ static void child_setup(int foreground)
 
 void spawn_child_setup(void)
 {
-	child_setup(holds_terminal());
+	child_setup(spawn_holds_terminal());
 }
 
 void spawn_helper_setup(void)
@@ -184,7 +184,7 @@ static pid_t spawn(char *const argv[], int foreground, struct ji_err *err)
 
 pid_t spawn_command(char *const argv[], struct ji_err *err)
 {
-	return spawn(argv, holds_terminal(), err);
+	return spawn(argv, spawn_holds_terminal(), err);
 }
 
 pid_t spawn_background(char *const argv[], struct ji_err *err)
@@ -259,7 +259,7 @@ int spawn_gated_start(struct spawn_gate *g, char *const argv[], spawn_prepare_fn
 		fail_setup(err, e, "pipe for", argv[0]);
 		return -1;
 	}
-	int foreground = holds_terminal();
+	int foreground = spawn_holds_terminal();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;

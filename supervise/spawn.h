@@ -16,6 +16,11 @@
  * mask restored. */
 void spawn_child_setup(void);
 
+/* 1 when stdin is a terminal whose foreground group is ours: what a child
+ * may take over (asked before a fork: once the child is in a group of its
+ * own it cannot tell). */
+int spawn_holds_terminal(void);
+
 /* The same for a helper (the proxy): its own process group, the init's
  * signal state, and never the terminal's foreground, so that Ctrl-C and
  * Ctrl-Z keep going to the agent. */
